@@ -1,0 +1,33 @@
+/**
+ * Errors a user can fix. Every bin catches these, prints the message (no stack
+ * trace) and exits with `exitCode`: 2 for bad usage or bad input, 3 when a
+ * budget stops the run. Anything else is an internal error (exit 1).
+ */
+export class CourseError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 2 | 3 = 2,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input: the message names the file, field or flag, what was found and what was expected. */
+export class InputError extends CourseError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
+
+/** A budget (the ledger's dollars) stops the run. */
+export class BudgetError extends CourseError {
+  constructor(message: string) {
+    super(message, 3);
+  }
+}
+
+/** A file-format error: `file: field: found X, expected Y`. */
+export function formatError(file: string, field: string, found: unknown, expected: string): InputError {
+  return new InputError(`${file}: ${field}: found ${String(found)}, expected ${expected}`);
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest run over every workspace; packages resolve each other's TypeScript
+// sources through the "source" export condition, so tests never see a stale dist/.
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'assignments/*/test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    reporters: ['default', './scripts/summary-reporter.ts'],
+  },
+});
