@@ -1,0 +1,202 @@
+/**
+ * GPT-2 in TensorFlow.js with llm.c's exact parameter tensors.
+ *
+ * Parameters live as one tf.Variable per llm.c tensor per layer, each in the
+ * checkpoint's own layout (matrices (out, in) like nn.Linear), so loading a
+ * checkpoint is a copy of slices of its flat array, not a conversion.
+ *
+ *   x = wte[tok] + wpe[pos]                                   [B·T, C]
+ *   per layer: x += attproj(attn(ln1(x)));  x += fcproj(gelu(fc(ln2(x))))
+ *   logits = lnf(x)·wteᵀ  (tied head, all Vp columns)         [B·T, Vp]
+ *   loss / sampling use only the first V columns.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
+import { InputError } from '../errors.js';
+import { crossEntropyPerRow, gelu, layerNorm, linear } from '../layers.js';
+import { type GPT2Config, numParameters, type ParameterName, parameterTensors } from './config.js';
+
+/** One variable: llm.c tensor `name`, layer `layer` (or -1), at `offset` in the flat file order. */
+export interface GPT2Parameter {
+  name: ParameterName;
+  layer: number;
+  variable: tf.Variable;
+  offset: number;
+  size: number;
+  shape: number[];
+  /** AdamW weight decay applies (2-D tensors only). */
+  decay: boolean;
+}
+
+interface Block {
+  ln1w: tf.Variable<tf.Rank.R1>;
+  ln1b: tf.Variable<tf.Rank.R1>;
+  qkvw: tf.Variable<tf.Rank.R2>;
+  qkvb: tf.Variable<tf.Rank.R1>;
+  attprojw: tf.Variable<tf.Rank.R2>;
+  attprojb: tf.Variable<tf.Rank.R1>;
+  ln2w: tf.Variable<tf.Rank.R1>;
+  ln2b: tf.Variable<tf.Rank.R1>;
+  fcw: tf.Variable<tf.Rank.R2>;
+  fcb: tf.Variable<tf.Rank.R1>;
+  fcprojw: tf.Variable<tf.Rank.R2>;
+  fcprojb: tf.Variable<tf.Rank.R1>;
+}
+
+export class GPT2 {
+  readonly config: GPT2Config;
+  /** All variables in llm.c file order (tensor-major, then layer). */
+  readonly parameters: GPT2Parameter[];
+  private readonly wte: tf.Variable<tf.Rank.R2>;
+  private readonly wpe: tf.Variable<tf.Rank.R2>;
+  private readonly blocks: Block[];
+  private readonly lnfw: tf.Variable<tf.Rank.R1>;
+  private readonly lnfb: tf.Variable<tf.Rank.R1>;
+
+  /** Builds the model from a flat parameter array in llm.c file order (e.g. a checkpoint's). */
+  constructor(config: GPT2Config, flat: Float32Array) {
+    const expected = numParameters(config);
+    if (flat.length !== expected) {
+      throw new InputError(
+        `GPT-2 parameters: found ${flat.length} values, expected ${expected} for this config`,
+      );
+    }
+    if (config.channels % config.numHeads !== 0) {
+      throw new InputError(
+        `GPT-2 config: channels ${config.channels} is not divisible by heads ${config.numHeads}`,
+      );
+    }
+    this.config = config;
+    this.parameters = [];
+    const byName = new Map<string, tf.Variable>();
+    for (const t of parameterTensors(config)) {
+      const layers = t.perLayer ? config.numLayers : 1;
+      const layerSize = t.size / layers;
+      for (let l = 0; l < layers; l++) {
+        const offset = t.offset + l * layerSize;
+        const values = flat.slice(offset, offset + layerSize);
+        const variable = tf.variable(tf.tensor(values, t.layerShape, 'float32'));
+        const layer = t.perLayer ? l : -1;
+        this.parameters.push({
+          name: t.name,
+          layer,
+          variable,
+          offset,
+          size: layerSize,
+          shape: t.layerShape,
+          decay: t.decay,
+        });
+        byName.set(`${t.name}:${layer}`, variable);
+      }
+    }
+    const get = <R extends tf.Rank>(name: ParameterName, layer = -1) =>
+      byName.get(`${name}:${layer}`) as tf.Variable<R>;
+    this.wte = get('wte');
+    this.wpe = get('wpe');
+    this.lnfw = get('lnfw');
+    this.lnfb = get('lnfb');
+    this.blocks = Array.from({ length: config.numLayers }, (_, l) => ({
+      ln1w: get('ln1w', l),
+      ln1b: get('ln1b', l),
+      qkvw: get('qkvw', l),
+      qkvb: get('qkvb', l),
+      attprojw: get('attprojw', l),
+      attprojb: get('attprojb', l),
+      ln2w: get('ln2w', l),
+      ln2b: get('ln2b', l),
+      fcw: get('fcw', l),
+      fcb: get('fcb', l),
+      fcprojw: get('fcprojw', l),
+      fcprojb: get('fcprojb', l),
+    }));
+  }
+
+  /** The variables in file order (what an optimizer updates). */
+  variables(): tf.Variable[] {
+    return this.parameters.map((p) => p.variable);
+  }
+
+  /** Copies a flat llm.c-ordered array into the variables (e.g. loading a checkpoint). */
+  load(flat: Float32Array): void {
+    if (flat.length !== numParameters(this.config)) {
+      throw new InputError(
+        `GPT-2 parameters: found ${flat.length} values, expected ${numParameters(this.config)}`,
+      );
+    }
+    for (const p of this.parameters) {
+      tf.tidy(() =>
+        p.variable.assign(tf.tensor(flat.subarray(p.offset, p.offset + p.size), p.shape, 'float32')),
+      );
+    }
+  }
+
+  /** The flat parameter array in llm.c file order (what a checkpoint stores). */
+  toFlat(): Float32Array {
+    const flat = new Float32Array(numParameters(this.config));
+    for (const p of this.parameters) flat.set(p.variable.dataSync() as Float32Array, p.offset);
+    return flat;
+  }
+
+  /** tokens [B, T] int32 -> final hidden states [B·T, C] (after lnf). */
+  hidden(tokens: tf.Tensor2D): tf.Tensor2D {
+    const [B, T] = tokens.shape;
+    const { channels: C, numHeads: NH, maxSeqLen } = this.config;
+    if (T > maxSeqLen) throw new InputError(`sequence length ${T} exceeds the model's maxT ${maxSeqLen}`);
+    return tf.tidy(() => {
+      const tokEmb = tf.reshape(tf.gather(this.wte, tf.reshape(tokens, [-1])), [B, T, C]);
+      const posEmb = tf.slice(this.wpe, [0, 0], [T, C]);
+      let x = tf.reshape(tf.add(tokEmb, posEmb), [B * T, C]) as tf.Tensor2D; // [B·T, C]
+      for (const block of this.blocks) {
+        // attention: fused QKV, rows [0,C) Q, [C,2C) K, [2C,3C) V
+        const qkv = linear(layerNorm(x, block.ln1w, block.ln1b) as tf.Tensor2D, block.qkvw, block.qkvb); // [B·T, 3C]
+        const [q, k, v] = tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2) as tf.Tensor3D[];
+        const { output } = scaledDotProductAttention(
+          splitHeads(q, NH),
+          splitHeads(k, NH),
+          splitHeads(v, NH),
+          {
+            causal: true,
+          },
+        ); // [B, NH, T, hs]
+        const y = tf.reshape(mergeHeads(output), [B * T, C]) as tf.Tensor2D;
+        x = tf.add(x, linear(y, block.attprojw, block.attprojb));
+        // MLP
+        const h = gelu(linear(layerNorm(x, block.ln2w, block.ln2b) as tf.Tensor2D, block.fcw, block.fcb)); // [B·T, 4C]
+        x = tf.add(x, linear(h as tf.Tensor2D, block.fcprojw, block.fcprojb));
+      }
+      return layerNorm(x, this.lnfw, this.lnfb) as tf.Tensor2D;
+    });
+  }
+
+  /** Logits over the real vocabulary: tokens [B, T] -> [B, T, V]. */
+  forward(tokens: tf.Tensor2D): tf.Tensor3D {
+    const [B, T] = tokens.shape;
+    return tf.tidy(() => tf.reshape(this.logits2d(this.hidden(tokens)), [B, T, this.config.vocabSize]));
+  }
+
+  /** Per-token cross-entropy [B, T] (what llm.c's HellaSwag scoring averages over masks). */
+  tokenLosses(tokens: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor2D {
+    const [B, T] = tokens.shape;
+    return tf.tidy(() => {
+      const logits = this.logits2d(this.hidden(tokens)); // [B·T, V]
+      return tf.reshape(crossEntropyPerRow(logits, tf.reshape(targets, [-1]) as tf.Tensor1D), [B, T]);
+    });
+  }
+
+  /** Mean cross-entropy over all B·T positions (llm.c's training loss). */
+  loss(tokens: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+    return tf.tidy(() => tf.mean(this.tokenLosses(tokens, targets)));
+  }
+
+  /** Frees the variables. */
+  dispose(): void {
+    for (const p of this.parameters) p.variable.dispose();
+  }
+
+  /** Tied head over all Vp columns, then only the first V (padding never reaches softmax). */
+  private logits2d(hidden: tf.Tensor2D): tf.Tensor2D {
+    const { vocabSize: V, paddedVocabSize: Vp } = this.config;
+    const logits = linear(hidden, this.wte); // [B·T, Vp]
+    return V === Vp ? logits : tf.slice(logits, [0, 0], [-1, V]);
+  }
+}
