@@ -14,17 +14,17 @@ export function referenceLoss(
   const logits = referenceLogits(config, flat, tokens);
   let total = 0;
   let count = 0;
-  logits.forEach((row, b) =>
+  const V = config.vocabSize;
+  logits.forEach((row, b) => {
     row.forEach((z, t) => {
-      const V = config.vocabSize;
       let max = -Infinity;
       for (let i = 0; i < V; i++) max = Math.max(max, z[i]);
       let sum = 0;
       for (let i = 0; i < V; i++) sum += Math.exp(z[i] - max);
       total += Math.log(sum) + max - z[targets[b][t]];
       count++;
-    }),
-  );
+    });
+  });
   return total / count;
 }
 
@@ -57,7 +57,6 @@ export function referenceLogits(
   const gelu = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
 
   return tokens.map((seq) => {
-    const T = seq.length;
     let xs = seq.map((tok, t) =>
       Array.from({ length: C }, (_, c) => p('wte', tok * C + c) + p('wpe', t * C + c)),
     );
