@@ -16,37 +16,37 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
   return linearNoBias(x, w);
 }
 
-const linearNoBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  return {
-    value: tf.matMul(x, tf.transpose(w)),
-    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [
-      tf.matMul(dy, ws as tf.Tensor2D),
-      tf.matMul(tf.transpose(dy), xs as tf.Tensor2D),
-    ],
-  };
-}) as unknown as (...args: tf.Tensor[]) => tf.Tensor) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+/** tf.customGrad with positional, typed inputs (its own typing takes a variadic Tensor | GradSaveFunc list). */
+function customGrad<F>(f: (...args: never[]) => unknown): F {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as F;
+}
 
-const linearWithBias = tf.customGrad(((
-  x: tf.Tensor2D,
-  w: tf.Tensor2D,
-  b: tf.Tensor1D,
-  save: tf.GradSaveFunc,
-) => {
-  save([x, w]);
-  return {
-    value: tf.add(tf.matMul(x, tf.transpose(w)), b),
-    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [
-      tf.matMul(dy, ws as tf.Tensor2D),
-      tf.matMul(tf.transpose(dy), xs as tf.Tensor2D),
-      tf.sum(dy, 0),
-    ],
-  };
-}) as unknown as (...args: tf.Tensor[]) => tf.Tensor) as (
-  x: tf.Tensor2D,
-  w: tf.Tensor2D,
-  b: tf.Tensor1D,
-) => tf.Tensor2D;
+const linearNoBias = customGrad<(x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D>(
+  (x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tf.matMul(x, tf.transpose(w)),
+      gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [
+        tf.matMul(dy, ws as tf.Tensor2D),
+        tf.matMul(tf.transpose(dy), xs as tf.Tensor2D),
+      ],
+    };
+  },
+);
+
+const linearWithBias = customGrad<(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D>(
+  (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tf.add(tf.matMul(x, tf.transpose(w)), b),
+      gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [
+        tf.matMul(dy, ws as tf.Tensor2D),
+        tf.matMul(tf.transpose(dy), xs as tf.Tensor2D),
+        tf.sum(dy, 0),
+      ],
+    };
+  },
+);
 
 /** LayerNorm over the last axis, biased variance, eps 1e-5 (as llm.c and PyTorch). */
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps = 1e-5): tf.Tensor {
@@ -73,25 +73,20 @@ export function gelu(x: tf.Tensor): tf.Tensor {
  * (logsumexp(z) - z[target]). Gradient written directly as
  * (softmax(z) - onehot(target))·dy, without materialising log-probabilities twice.
  */
-export const crossEntropyPerRow = tf.customGrad(((
-  logits: tf.Tensor2D,
-  targets: tf.Tensor1D,
-  save: tf.GradSaveFunc,
-) => {
-  const [N, V] = logits.shape;
-  const lse = tf.logSumExp(logits, 1); // [N]
-  const rowStarts = tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32'));
-  const picked = tf.gather(tf.reshape(logits, [-1]), tf.add(rowStarts, targets)); // z[i, t_i]
-  save([logits, targets, lse]);
-  return {
-    value: tf.sub(lse, picked),
-    gradFunc: (dy: tf.Tensor1D, [z, t, l]: tf.Tensor[]) => {
-      const probs = tf.exp(tf.sub(z, tf.reshape(l, [N, 1])));
-      const dz = tf.mul(tf.sub(probs, tf.oneHot(t as tf.Tensor1D, V)), tf.reshape(dy, [N, 1]));
-      return [dz, tf.zerosLike(t)];
-    },
-  };
-}) as unknown as (...args: tf.Tensor[]) => tf.Tensor) as (
-  logits: tf.Tensor2D,
-  targets: tf.Tensor1D,
-) => tf.Tensor1D;
+export const crossEntropyPerRow = customGrad<(logits: tf.Tensor2D, targets: tf.Tensor1D) => tf.Tensor1D>(
+  (logits: tf.Tensor2D, targets: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const [N, V] = logits.shape;
+    const lse = tf.logSumExp(logits, 1); // [N]
+    const rowStarts = tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32'));
+    const picked = tf.gather(tf.reshape(logits, [-1]), tf.add(rowStarts, targets)); // z[i, t_i]
+    save([logits, targets, lse]);
+    return {
+      value: tf.sub(lse, picked),
+      gradFunc: (dy: tf.Tensor1D, [z, t, l]: tf.Tensor[]) => {
+        const probs = tf.exp(tf.sub(z, tf.reshape(l, [N, 1])));
+        const dz = tf.mul(tf.sub(probs, tf.oneHot(t as tf.Tensor1D, V)), tf.reshape(dy, [N, 1]));
+        return [dz, tf.zerosLike(t)];
+      },
+    };
+  },
+);
