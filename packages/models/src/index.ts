@@ -1,9 +1,13 @@
+export * from './attention.js';
+export * from './backend.js';
 export * from './errors.js';
 export * from './fsutil.js';
+export * from './gpt2/bpe.js';
 export * from './gpt2/config.js';
-export * from './llmc/index.js';
-export * from './backend.js';
-export { registerWasmKernels } from './kernels/wasm.js';
-export * from './attention.js';
-export * from './layers.js';
+export * from './gpt2/init.js';
 export * from './gpt2/model.js';
+export * from './gpt2/sample.js';
+export { registerWasmKernels } from './kernels/wasm.js';
+export * from './layers.js';
+export * from './llmc/index.js';
+export * from './rand/mt19937.js';

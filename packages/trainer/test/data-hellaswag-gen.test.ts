@@ -1,8 +1,8 @@
+import { decodeText as decodeTokens } from '@course/models';
 import { encode } from 'gpt-tokenizer/encoding/r50k_base';
 import { describe, expect, test } from 'vitest';
 import { generateHellaSwag, splitSentences } from '../src/data/hellaswag-gen.js';
 import { isHeldOutYear, loadSotuAddresses } from '../src/data/sotu.js';
-import { decodeTokens } from '../src/data/tokenize.js';
 
 describe('splitSentences', () => {
   test('splits at . ! ? before a capital, but not after abbreviations, initials or U.S.', () => {

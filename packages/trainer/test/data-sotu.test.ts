@@ -2,11 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, unlinkSync, writeFile
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { expandShardPattern, readHellaSwag, readShard } from '@course/models';
+import { decodeText as decodeTokens, expandShardPattern, readHellaSwag, readShard } from '@course/models';
 import { encode } from 'gpt-tokenizer/encoding/r50k_base';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type DefaultData, defaultDataDir, ensureDefaultData } from '../src/data/sotu.js';
-import { decodeTokens } from '../src/data/tokenize.js';
 
 // The real build takes ~1.5 s here, so the tests run it on the whole package.
 describe('ensureDefaultData (State of the Union, built from the installed package)', () => {

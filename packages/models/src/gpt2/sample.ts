@@ -3,8 +3,8 @@
  * tiktoken's "gpt2") and temperature / top-k sampling from the model's logits.
  */
 import * as tf from '@tensorflow/tfjs';
-import { decode, encode } from 'gpt-tokenizer/encoding/r50k_base';
 import { MT19937 } from '../rand/mt19937.js';
+import { decodeText, encodeOrdinary } from './bpe.js';
 import { GPT2_EOT } from './config.js';
 import type { GPT2 } from './model.js';
 
@@ -18,15 +18,6 @@ export interface SampleOptions {
   seed?: number;
   /** Stop at the end-of-text token. Default true. */
   stopAtEot?: boolean;
-}
-
-/** GPT-2 token ids of `text` (as tiktoken's encode_ordinary). */
-export function encodeText(text: string): number[] {
-  return encode(text, { allowedSpecial: new Set(), disallowedSpecial: new Set() });
-}
-
-export function decodeText(ids: number[]): string {
-  return decode(ids);
 }
 
 /** Continues `prompt` (text, or ids; empty = start from <|endoftext|> as llm.c does) and returns the new ids. */
@@ -50,7 +41,7 @@ export function sampleTokens(model: GPT2, prompt: number[], opts: SampleOptions 
 }
 
 export function sample(model: GPT2, prompt: string, opts: SampleOptions = {}): string {
-  return decodeText(sampleTokens(model, encodeText(prompt), opts).filter((t) => t !== GPT2_EOT));
+  return decodeText(sampleTokens(model, encodeOrdinary(prompt), opts).filter((t) => t !== GPT2_EOT));
 }
 
 /** Draws one token from softmax(logits / temperature) restricted to the top k, using uniform u in [0,1). */

@@ -23,7 +23,7 @@
  * documents and options always give the same examples, in the same order.
  */
 import type { HellaSwagExample } from '@course/models';
-import { encodeOrdinary } from './tokenize.js';
+import { encodeOrdinary } from '@course/models';
 
 export interface GenerateHellaSwagOptions {
   /** Every ctx + ending is shorter than this (the smallest -t that can evaluate the set). Default 64. */

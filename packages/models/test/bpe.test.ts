@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decodeTokens, encodeDocument, encodeOrdinary } from '../src/data/tokenize.js';
+import { decodeText, encodeDocument, encodeOrdinary } from '../src/gpt2/bpe.js';
 
 describe('GPT-2 tokenization', () => {
   test('known GPT-2 ids', () => {
@@ -11,7 +11,7 @@ describe('GPT-2 tokenization', () => {
     for (const text of ['<|endoftext|>', 'a<|endoftext|>b', 'x <|endoftext|>']) {
       const tokens = encodeOrdinary(text);
       expect(tokens).not.toContain(50256);
-      expect(decodeTokens(tokens)).toBe(text);
+      expect(decodeText(tokens)).toBe(text);
     }
   });
 
@@ -24,6 +24,6 @@ describe('GPT-2 tokenization', () => {
 
   test('round trip of non-ASCII prose', () => {
     const text = 'It’s good to be back — “Madam Speaker”, naïve café.\n\nNew paragraph.';
-    expect(decodeTokens(encodeOrdinary(text))).toBe(text);
+    expect(decodeText(encodeOrdinary(text))).toBe(text);
   });
 });

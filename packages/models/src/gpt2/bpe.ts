@@ -7,10 +7,9 @@
  * token stream is the one we insert in front of every document, as llm.c's
  * data scripts do, so a document can never forge a document boundary.
  */
-import { GPT2_EOT } from '@course/models';
-import { decode, encode } from 'gpt-tokenizer/encoding/r50k_base';
 
-export { GPT2_EOT };
+import { decode, encode } from 'gpt-tokenizer/encoding/r50k_base';
+import { GPT2_EOT } from './config.js';
 
 /** No special token is recognised and none is an error: encode_ordinary. */
 const ORDINARY = { disallowedSpecial: new Set<string>() };
@@ -30,6 +29,6 @@ export function encodeDocument(text: string): Uint16Array {
 }
 
 /** Text of a token sequence (EOT decodes to "<|endoftext|>"). */
-export function decodeTokens(tokens: ArrayLike<number>): string {
+export function decodeText(tokens: ArrayLike<number>): string {
   return decode(Array.from(tokens));
 }
