@@ -1,1 +1,2 @@
-export {};
+export type { CourseIO, Output } from './io.js';
+export { runCourse } from './run.js';

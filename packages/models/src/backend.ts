@@ -19,6 +19,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { InputError } from './errors.js';
+import { registerCpuKernels } from './kernels/cpu.js';
 import { registerWasmKernels } from './kernels/wasm.js';
 
 /** Fastest first: the order `auto` tries them in. */
@@ -209,6 +210,7 @@ async function probeCpu(): Promise<Probe> {
     if (typeof args[0] === 'string' && args[0].includes(CPU_BANNER)) return;
     warn.apply(console, args);
   };
+  registerCpuKernels();
   try {
     const runError = await startAndCheck('cpu');
     return runError === undefined ? present('pure JavaScript') : absent(runError);

@@ -31,3 +31,17 @@ export class BudgetError extends CourseError {
 export function formatError(file: string, field: string, found: unknown, expected: string): InputError {
   return new InputError(`${file}: ${field}: found ${String(found)}, expected ${expected}`);
 }
+
+/**
+ * The exit code for an error, after printing it the way every bin does: a
+ * user's mistake (CourseError) as its message alone, anything else with its
+ * stack (an internal error, exit 1).
+ */
+export function reportError(err: unknown, stderr: (line: string) => void = (l) => console.error(l)): number {
+  if (err instanceof CourseError) {
+    stderr(`error: ${err.message}`);
+    return err.exitCode;
+  }
+  stderr(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return 1;
+}

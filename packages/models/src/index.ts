@@ -7,6 +7,7 @@ export * from './gpt2/config.js';
 export * from './gpt2/init.js';
 export * from './gpt2/model.js';
 export * from './gpt2/sample.js';
+export { registerCpuKernels } from './kernels/cpu.js';
 export { registerWasmKernels } from './kernels/wasm.js';
 export * from './layers.js';
 export * from './llmc/index.js';

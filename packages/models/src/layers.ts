@@ -70,23 +70,26 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 
 /**
  * Per-row cross-entropy: logits [N, V], targets [N] int32 -> losses [N]
- * (logsumexp(z) - z[target]). Gradient written directly as
- * (softmax(z) - onehot(target))·dy, without materialising log-probabilities twice.
+ * (logsumexp(z) - z[target]). The forward pass keeps softmax(z), so the
+ * gradient (softmax(z) - onehot(target))·dy needs no second exp over N×V.
  */
 export const crossEntropyPerRow = customGrad<(logits: tf.Tensor2D, targets: tf.Tensor1D) => tf.Tensor1D>(
   (logits: tf.Tensor2D, targets: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const [N, V] = logits.shape;
-    const lse = tf.logSumExp(logits, 1); // [N]
+    const max = tf.max(logits, 1, true); // [N, 1]
+    const exps = tf.exp(tf.sub(logits, max));
+    const sums = tf.sum(exps, 1, true);
+    const probs = tf.div(exps, sums);
+    const lse = tf.reshape(tf.add(tf.log(sums), max), [N]);
     const rowStarts = tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32'));
     const picked = tf.gather(tf.reshape(logits, [-1]), tf.add(rowStarts, targets)); // z[i, t_i]
-    save([logits, targets, lse]);
+    save([probs, targets]);
     return {
       value: tf.sub(lse, picked),
-      gradFunc: (dy: tf.Tensor1D, [z, t, l]: tf.Tensor[]) => {
-        const probs = tf.exp(tf.sub(z, tf.reshape(l, [N, 1])));
-        const dz = tf.mul(tf.sub(probs, tf.oneHot(t as tf.Tensor1D, V)), tf.reshape(dy, [N, 1]));
-        return [dz, tf.zerosLike(t)];
-      },
+      gradFunc: (dy: tf.Tensor1D, [p, t]: tf.Tensor[]) => [
+        tf.mul(tf.sub(p, tf.oneHot(t as tf.Tensor1D, V)), tf.reshape(dy, [N, 1])),
+        tf.zerosLike(t),
+      ],
     };
   },
 );

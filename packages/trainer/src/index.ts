@@ -1,1 +1,15 @@
-export {};
+export * from './adamw.js';
+export * from './cost.js';
+export * from './data/index.js';
+export * from './dataloader.js';
+export * from './eval.js';
+export * from './ledger.js';
+export * from './llmc-flags.js';
+export * from './mainlog.js';
+export * from './metrics.js';
+export * from './outlier.js';
+export * from './peak.js';
+export * from './report/index.js';
+export * from './schedulers.js';
+export * from './step.js';
+export * from './train.js';

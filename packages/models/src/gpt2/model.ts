@@ -193,10 +193,14 @@ export class GPT2 {
     for (const p of this.parameters) p.variable.dispose();
   }
 
-  /** Tied head over all Vp columns, then only the first V (padding never reaches softmax). */
+  /**
+   * Tied head over the real vocabulary: hidden·wte[:V]ᵀ. Slicing the V×C
+   * weight is cheaper than slicing B·T×Vp logits, and the padded rows (always
+   * 0 in llm.c) never reach the softmax, so they get no gradient.
+   */
   private logits2d(hidden: tf.Tensor2D): tf.Tensor2D {
-    const { vocabSize: V, paddedVocabSize: Vp } = this.config;
-    const logits = linear(hidden, this.wte); // [B·T, Vp]
-    return V === Vp ? logits : tf.slice(logits, [0, 0], [-1, V]);
+    const { vocabSize: V, paddedVocabSize: Vp, channels: C } = this.config;
+    const head = V === Vp ? this.wte : (tf.slice(this.wte, [0, 0], [V, C]) as tf.Tensor2D);
+    return linear(hidden, head); // [B·T, V]
   }
 }

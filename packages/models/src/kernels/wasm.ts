@@ -12,32 +12,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { segmentSumRows, segmentSumShape } from './segment-sum.js';
 
 /**
  * UnsortedSegmentSum: out[s, ...] = sum of x[i, ...] over every i with segmentIds[i] = s.
  *
  * segmentIds' shape is a prefix of x's shape; the output is
  * [numSegments, ...x.shape after that prefix]. Ids outside [0, numSegments) are
- * dropped, as TensorFlow does. One pass over x, adding whole rows in place: the
- * cpu backend's version builds a mask per segment and was most of a GPT step.
+ * dropped, as TensorFlow does.
  */
 function unsortedSegmentSum({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
   const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
   const wasm = backend as BackendWasm;
 
-  if (x.dtype !== 'float32' && x.dtype !== 'int32') {
-    throw new Error(`UnsortedSegmentSum (wasm): x must be float32 or int32, found ${x.dtype}`);
-  }
-  const idsShape = segmentIds.shape;
-  if (idsShape.length > x.shape.length || idsShape.some((dim, axis) => dim !== x.shape[axis])) {
-    throw new Error(
-      `UnsortedSegmentSum (wasm): segmentIds shape [${idsShape}] must be a prefix of x shape [${x.shape}]`,
-    );
-  }
-  const rowShape = x.shape.slice(idsShape.length);
-  const rowSize = tf.util.sizeFromShape(rowShape);
-  const idCount = tf.util.sizeFromShape(idsShape);
+  const { rowShape, rowSize } = segmentSumShape('wasm', x.shape, x.dtype, segmentIds.shape);
 
   const out = wasm.makeOutput([numSegments, ...rowShape], x.dtype);
   // Take the heap views only after makeOutput: its malloc may grow the wasm
@@ -47,13 +36,7 @@ function unsortedSegmentSum({ inputs, backend, attrs }: Parameters<tf.KernelFunc
   const values = wasm.typedArrayFromHeap(x);
   const ids = wasm.typedArrayFromHeap(segmentIds);
 
-  for (let i = 0; i < idCount; i++) {
-    const segment = ids[i];
-    if (segment < 0 || segment >= numSegments) continue;
-    const from = i * rowSize;
-    const to = segment * rowSize;
-    for (let j = 0; j < rowSize; j++) sums[to + j] += values[from + j];
-  }
+  segmentSumRows(values, ids, rowSize, numSegments, sums);
   return out;
 }
 

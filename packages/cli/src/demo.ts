@@ -1,0 +1,102 @@
+/**
+ * `npm start`: the HW5 workflow end to end on the bundled data.
+ *
+ * 1. prepare the bundled State of the Union shards and HellaSwag-style file;
+ * 2. train the handout's Question 1 model (d1 c64 h1) at two max learning
+ *    rates with `train_gpt2cu`'s own code path, cost probe and ledger included;
+ * 3. evaluate the final checkpoints with `course eval`'s function;
+ * 4. write the loss plot (SVG + PNG), the tuning table and the budget report.
+ *
+ * Everything lands in ./demo-output (override with DEMO_OUT). Steps: DEMO_STEPS (default 200).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  checkpointFileName,
+  GPT2,
+  readCheckpoint,
+  readHellaSwag,
+  reportError,
+  writeHellaSwag,
+} from '@course/models';
+import {
+  ensureDefaultData,
+  evaluateModel,
+  formatBudgetReport,
+  loadRun,
+  openLedger,
+  parseTrainArgs,
+  train,
+  tuningTable,
+  writePlot,
+} from '@course/trainer';
+
+const HANDOUT_BUDGET_USD = 20;
+const LEARNING_RATES = ['1e-2', '1e-3'];
+
+async function main(): Promise<number> {
+  const out = resolve(process.env.DEMO_OUT ?? 'demo-output');
+  const steps = process.env.DEMO_STEPS ?? '200';
+  mkdirSync(out, { recursive: true });
+  const say = (line: string) => console.log(line);
+
+  say('== 1. bundled data (State of the Union addresses, tokenized with GPT-2 BPE)');
+  const data = ensureDefaultData();
+  say(`train ${data.trainPattern}\nval   ${data.valPattern}\nHellaSwag-style eval ${data.hellaswagPath}`);
+  // A 200-example slice keeps the periodic HellaSwag evals quick on a CPU.
+  const hellaswag = join(out, 'hellaswag_demo.bin');
+  writeHellaSwag(hellaswag, readHellaSwag(data.hellaswagPath).examples.slice(0, 200));
+
+  const ledger = join(out, 'budget.json');
+  const runs: string[] = [];
+  for (const lr of LEARNING_RATES) {
+    const dir = join(out, `q1_lr${lr}`);
+    const argv = [
+      ...['-o', dir, '-1d', '1', '-1c', '64', '-1h', '1', '-l', lr, '-x', steps, '-u', '20'],
+      ...['-b', '4', '-t', '64', '-d', '256', '-v', '50', '-m', '10', '-s', '0', '-n', steps],
+      ...['-id', data.trainPattern, '-iv', data.valPattern, '-ih', hellaswag],
+      ...['--ledger', ledger, '--budget-usd', String(HANDOUT_BUDGET_USD)],
+    ];
+    say(`\n== 2. train_gpt2cu ${argv.join(' ')}`);
+    await train(parseTrainArgs(argv));
+    runs.push(dir);
+  }
+
+  say('\n== 3. course eval on the final checkpoints');
+  for (const dir of runs) {
+    const { config, params } = readCheckpoint(join(dir, checkpointFileName(Number(steps))));
+    const model = new GPT2(config, params);
+    const r = evaluateModel(model, {
+      valPattern: data.valPattern,
+      hellaswagPath: hellaswag,
+      batches: 20,
+      B: 4,
+      T: 64,
+    });
+    model.dispose();
+    say(
+      `${dir}: val loss ${r.val_loss?.toFixed(4)} | HellaSwag ${r.hellaswag_acc?.toFixed(4)} (n=${r.hellaswag_n})`,
+    );
+  }
+
+  say('\n== 4. plots, tuning table, budget');
+  const summaries = runs.map(loadRun);
+  await writePlot(summaries, { metric: 'both', label: 'lr' }, join(out, 'loss.svg'));
+  await writePlot(summaries, { metric: 'both', label: 'lr' }, join(out, 'loss.png'));
+  const table = tuningTable(summaries, 'md');
+  writeFileSync(join(out, 'tuning_table.md'), table);
+  writeFileSync(join(out, 'tuning_table.csv'), tuningTable(summaries, 'csv'));
+  say(table);
+  say(formatBudgetReport(openLedger(ledger)));
+  say(`\nwritten to ${out}:`);
+  for (const f of ['loss.svg', 'loss.png', 'tuning_table.md', 'tuning_table.csv', 'budget.json'])
+    say(`  ${join(out, f)}`);
+  for (const dir of runs)
+    say(`  ${dir}/ (main.log, metrics.jsonl, run.json, ${checkpointFileName(Number(steps))})`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => process.exit(reportError(err)),
+);

@@ -1,0 +1,70 @@
+/**
+ * The HW5 handout's cost procedure, automated: run the first 20 steps, take
+ * the slowest of steps 10..19 (the first steps include warm-up work: kernel
+ * compilation, memory allocation), and project the whole run from it:
+ *
+ *   runtime hours = slowest ms × steps / 3.6e6
+ *   cost USD      = runtime hours × rate (default $1.50/h, the handout's rounding
+ *                   of an AWS g5.xlarge)
+ */
+
+export const DEFAULT_RATE_USD_PER_HOUR = 1.5;
+/** The probe window: 0-based steps 10..19. */
+export const PROBE_FIRST_STEP = 10;
+export const PROBE_LAST_STEP = 19;
+
+export interface ProbeCost {
+  slowestStep: number;
+  slowestMs: number;
+  /** Steps the projection covers. */
+  steps: number;
+  ratePerHour: number;
+  runtimeHours: number;
+  costUsd: number;
+}
+
+/**
+ * `stepMs[s]` is the time of step s in ms (steps outside 10..19 are ignored and
+ * may be missing). `steps` is the run's length (e.g. -x). Throws if a probe step is missing.
+ */
+export function probeCost(
+  stepMs: readonly number[],
+  opts: { steps: number; ratePerHour?: number },
+): ProbeCost {
+  const ratePerHour = opts.ratePerHour ?? DEFAULT_RATE_USD_PER_HOUR;
+  let slowestStep = -1;
+  for (let step = PROBE_FIRST_STEP; step <= PROBE_LAST_STEP; step++) {
+    const ms = stepMs[step];
+    if (ms === undefined || !Number.isFinite(ms)) {
+      throw new RangeError(
+        `probeCost: no time for step ${step}; steps ${PROBE_FIRST_STEP}..${PROBE_LAST_STEP} are needed`,
+      );
+    }
+    if (slowestStep < 0 || ms > stepMs[slowestStep]) slowestStep = step; // the first wins ties
+  }
+  const slowestMs = stepMs[slowestStep];
+  const runtimeHours = (slowestMs * opts.steps) / 3.6e6;
+  return {
+    slowestStep,
+    slowestMs,
+    steps: opts.steps,
+    ratePerHour,
+    runtimeHours,
+    costUsd: runtimeHours * ratePerHour,
+  };
+}
+
+/** The lines the trainer prints after step 19 (and run.json records). */
+export function formatProbeCost(c: ProbeCost): string[] {
+  return [
+    `cost probe: slowest of steps ${PROBE_FIRST_STEP}-${PROBE_LAST_STEP} is step ${c.slowestStep} at ${c.slowestMs.toFixed(2)} ms`,
+    `projected runtime: ${c.slowestMs.toFixed(2)} ms × ${c.steps} steps / 3.6e6 = ${c.runtimeHours.toFixed(4)} h`,
+    `projected cost: ${c.runtimeHours.toFixed(4)} h × ${formatUsd(c.ratePerHour)}/h = ${formatUsd(c.costUsd)}`,
+  ];
+}
+
+/** Dollars with cents, and more digits for amounts under a cent so tiny runs do not show $0.00. */
+export function formatUsd(usd: number): string {
+  if (usd !== 0 && Math.abs(usd) < 0.01) return `$${usd.toPrecision(2)}`;
+  return `$${usd.toFixed(2)}`;
+}

@@ -1,0 +1,329 @@
+/**
+ * The budget ledger (`--ledger`, default ./budget.json): actual spend (wall
+ * time × rate) of every training run, accumulated against `--budget-usd`.
+ *
+ * File format (JSON, written atomically with writeFileAtomic):
+ *   {
+ *     "version": 1,
+ *     "budgetUsd": 25 | null,          total budget in USD; null = unlimited
+ *     "runs": [{
+ *       "runId": "log_q1-2025-01-31T12:00:00.000Z",   unique within the file
+ *       "outputDir": "log_q1",
+ *       "ratePerHour": 1.5,            USD per hour of wall time
+ *       "projectedUsd": 0.24 | null,   the cost probe's projection (null until step 19)
+ *       "wallSeconds": 171.2,          wall time so far
+ *       "actualUsd": 0.0713,           wallSeconds / 3600 × ratePerHour
+ *       "status": "running" | "finished" | "stopped" | "failed",
+ *       "startedAt": ISO time, "updatedAt": ISO time of the last record
+ *     }]
+ *   }
+ * A run killed mid-way stays "running" with the spend of its last record;
+ * records are written at least every WRITE_INTERVAL_MS and at the end.
+ *
+ * Several runs may share a ledger: every write re-reads the file and replaces
+ * only this process's runs, so concurrent runs do not erase each other. A file
+ * that does not parse, or has the wrong shape, is an InputError naming the file
+ * and field, and is never overwritten.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { BudgetError, formatError, InputError, writeFileAtomic } from '@course/models';
+import { formatUsd } from './cost.js';
+
+export const LEDGER_VERSION = 1;
+/** recordProgress writes at most this often (finishRun and forced records always write). */
+export const WRITE_INTERVAL_MS = 5000;
+
+export const RUN_STATUSES = ['running', 'finished', 'stopped', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface LedgerRun {
+  runId: string;
+  outputDir: string;
+  ratePerHour: number;
+  projectedUsd: number | null;
+  wallSeconds: number;
+  actualUsd: number;
+  status: RunStatus;
+  startedAt: string;
+  updatedAt: string;
+}
+
+export interface Ledger {
+  readonly path: string;
+  budgetUsd: number | null;
+  /** Every run in the file as last read or written, this process's included. */
+  runs: LedgerRun[];
+  /** Runs started by this process: the only records it writes. */
+  readonly ownRunIds: Set<string>;
+  /** True when this process set the budget (then it is written; else the file's is kept). */
+  budgetSetHere: boolean;
+  lastWriteMs: number;
+  readonly clock: () => number;
+}
+
+// ---- reading and checking the file
+
+type Json = Record<string, unknown>;
+
+function isObject(x: unknown): x is Json {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function readLedgerFile(path: string): { budgetUsd: number | null; runs: LedgerRun[] } {
+  const text = readFileSync(path, 'utf8');
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${path}: not valid JSON (${(e as Error).message}); the ledger was left untouched`);
+  }
+  if (!isObject(data))
+    throw formatError(path, '(top level)', Array.isArray(data) ? 'an array' : typeof data, 'an object');
+  if (data.version !== LEDGER_VERSION)
+    throw formatError(path, 'version', data.version, String(LEDGER_VERSION));
+  const budget = data.budgetUsd;
+  if (budget !== null && !isAmount(budget))
+    throw formatError(path, 'budgetUsd', budget, 'null or a number ≥ 0');
+  if (!Array.isArray(data.runs)) throw formatError(path, 'runs', typeof data.runs, 'an array');
+  const runs = data.runs.map((run, i) => checkRun(path, `runs[${i}]`, run));
+  const seen = new Set<string>();
+  for (const [i, run] of runs.entries()) {
+    if (seen.has(run.runId))
+      throw formatError(path, `runs[${i}].runId`, run.runId, 'a runId not used before in the file');
+    seen.add(run.runId);
+  }
+  return { budgetUsd: budget as number | null, runs };
+}
+
+function isAmount(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 0;
+}
+
+function checkRun(path: string, where: string, run: unknown): LedgerRun {
+  if (!isObject(run)) throw formatError(path, where, typeof run, 'an object');
+  const field = (name: string, ok: (v: unknown) => boolean, expected: string) => {
+    if (!ok(run[name])) throw formatError(path, `${where}.${name}`, JSON.stringify(run[name]), expected);
+  };
+  const nonEmptyString = (v: unknown) => typeof v === 'string' && v !== '';
+  field('runId', nonEmptyString, 'a non-empty string');
+  field('outputDir', (v) => typeof v === 'string', 'a string');
+  field('ratePerHour', (v) => isAmount(v) && v > 0, 'a number > 0');
+  field('projectedUsd', (v) => v === null || isAmount(v), 'null or a number ≥ 0');
+  field('wallSeconds', isAmount, 'a number ≥ 0');
+  field('actualUsd', isAmount, 'a number ≥ 0');
+  field('status', (v) => (RUN_STATUSES as readonly unknown[]).includes(v), RUN_STATUSES.join(' | '));
+  field('startedAt', nonEmptyString, 'an ISO time string');
+  field('updatedAt', nonEmptyString, 'an ISO time string');
+  const {
+    runId,
+    outputDir,
+    ratePerHour,
+    projectedUsd,
+    wallSeconds,
+    actualUsd,
+    status,
+    startedAt,
+    updatedAt,
+  } = run as unknown as LedgerRun;
+  return {
+    runId,
+    outputDir,
+    ratePerHour,
+    projectedUsd,
+    wallSeconds,
+    actualUsd,
+    status,
+    startedAt,
+    updatedAt,
+  };
+}
+
+/**
+ * Opens (or, if the file does not exist, starts) a ledger. Nothing is written
+ * until a run is recorded. A given budgetUsd replaces the file's budget.
+ */
+export function openLedger(
+  path: string,
+  opts: { budgetUsd?: number | null; clock?: () => number } = {},
+): Ledger {
+  const stored = existsSync(path) ? readLedgerFile(path) : { budgetUsd: null, runs: [] };
+  const budgetSetHere = opts.budgetUsd !== undefined && opts.budgetUsd !== null;
+  return {
+    path,
+    budgetUsd: budgetSetHere ? (opts.budgetUsd as number) : stored.budgetUsd,
+    runs: stored.runs,
+    ownRunIds: new Set(),
+    budgetSetHere,
+    lastWriteMs: Number.NEGATIVE_INFINITY,
+    clock: opts.clock ?? Date.now,
+  };
+}
+
+/** Takes in what other processes wrote since: their runs, and the budget unless we set it. */
+function refresh(ledger: Ledger): void {
+  if (!existsSync(ledger.path)) return;
+  const disk = readLedgerFile(ledger.path);
+  const ours = new Map(ledger.runs.filter((r) => ledger.ownRunIds.has(r.runId)).map((r) => [r.runId, r]));
+  const merged = disk.runs.map((r) => ours.get(r.runId) ?? r);
+  for (const run of ours.values()) if (!disk.runs.some((r) => r.runId === run.runId)) merged.push(run);
+  ledger.runs = merged;
+  if (!ledger.budgetSetHere) ledger.budgetUsd = disk.budgetUsd;
+}
+
+/** Writes the ledger now (after merging others' changes). */
+export function saveLedger(ledger: Ledger): void {
+  refresh(ledger);
+  const file = { version: LEDGER_VERSION, budgetUsd: ledger.budgetUsd, runs: ledger.runs };
+  mkdirSync(dirname(ledger.path), { recursive: true });
+  writeFileAtomic(ledger.path, `${JSON.stringify(file, null, 2)}\n`);
+  ledger.lastWriteMs = ledger.clock();
+}
+
+// ---- recording runs
+
+function ownRun(ledger: Ledger, runId: string): LedgerRun {
+  const run = ledger.runs.find((r) => r.runId === runId);
+  if (!run || !ledger.ownRunIds.has(runId))
+    throw new Error(`ledger: run ${runId} was not started by this process`);
+  return run;
+}
+
+export function startRun(
+  ledger: Ledger,
+  opts: { runId: string; outputDir: string; projectedUsd?: number | null; ratePerHour: number },
+): LedgerRun {
+  refresh(ledger);
+  if (ledger.runs.some((r) => r.runId === opts.runId)) {
+    throw formatError(ledger.path, 'runs[].runId', opts.runId, 'a run id not already in the ledger');
+  }
+  const now = new Date(ledger.clock()).toISOString();
+  const run: LedgerRun = {
+    runId: opts.runId,
+    outputDir: opts.outputDir,
+    ratePerHour: opts.ratePerHour,
+    projectedUsd: opts.projectedUsd ?? null,
+    wallSeconds: 0,
+    actualUsd: 0,
+    status: 'running',
+    startedAt: now,
+    updatedAt: now,
+  };
+  ledger.runs.push(run);
+  ledger.ownRunIds.add(run.runId);
+  saveLedger(ledger);
+  return run;
+}
+
+/** Records the cost probe's projection for a run. */
+export function setProjection(ledger: Ledger, runId: string, projectedUsd: number): void {
+  ownRun(ledger, runId).projectedUsd = projectedUsd;
+  saveLedger(ledger);
+}
+
+function record(ledger: Ledger, runId: string, wallSeconds: number): LedgerRun {
+  const run = ownRun(ledger, runId);
+  run.wallSeconds = wallSeconds;
+  run.actualUsd = (wallSeconds / 3600) * run.ratePerHour;
+  run.updatedAt = new Date(ledger.clock()).toISOString();
+  return run;
+}
+
+/**
+ * Records a run's wall time so far (seconds since it started). Call it often
+ * (every step); it writes when WRITE_INTERVAL_MS has passed since the last write, or when forced.
+ */
+export function recordProgress(
+  ledger: Ledger,
+  runId: string,
+  wallSeconds: number,
+  opts: { force?: boolean } = {},
+): void {
+  record(ledger, runId, wallSeconds);
+  if (opts.force || ledger.clock() - ledger.lastWriteMs >= WRITE_INTERVAL_MS) saveLedger(ledger);
+}
+
+/** Records a run's final wall time and how it ended; always writes. */
+export function finishRun(
+  ledger: Ledger,
+  runId: string,
+  opts: { wallSeconds: number; status?: Exclude<RunStatus, 'running'> },
+): void {
+  record(ledger, runId, opts.wallSeconds).status = opts.status ?? 'finished';
+  saveLedger(ledger);
+}
+
+// ---- the budget
+
+/** Total actual spend of all runs (optionally leaving one out). */
+export function spentUsd(ledger: Ledger, exceptRunId?: string): number {
+  return ledger.runs.filter((r) => r.runId !== exceptRunId).reduce((sum, r) => sum + r.actualUsd, 0);
+}
+
+/** Budget minus spend; Infinity without a budget. */
+export function remainingUsd(ledger: Ledger, exceptRunId?: string): number {
+  return ledger.budgetUsd === null ? Infinity : ledger.budgetUsd - spentUsd(ledger, exceptRunId);
+}
+
+export interface ProjectionCheck {
+  withinBudget: boolean;
+  remainingUsd: number;
+  overByUsd: number;
+  /** What to print when over budget but allowed to go on; empty when within budget. */
+  message: string;
+}
+
+/**
+ * Compares a run's projected cost with what is left of the budget. Pass the
+ * run's own id so the spend it has already made counts as part of its projection,
+ * not twice. Over budget: BudgetError (exit 3), unless allowOverBudget.
+ */
+export function checkProjection(
+  ledger: Ledger,
+  projectedUsd: number,
+  opts: { allowOverBudget: boolean; runId?: string },
+): ProjectionCheck {
+  refresh(ledger);
+  const left = remainingUsd(ledger, opts.runId);
+  const overByUsd = Math.max(0, projectedUsd - left);
+  if (overByUsd === 0) return { withinBudget: true, remainingUsd: left, overByUsd, message: '' };
+  const message =
+    `projected cost ${formatUsd(projectedUsd)} exceeds the ${formatUsd(left)} left of the ` +
+    `${formatUsd(ledger.budgetUsd as number)} budget in ${ledger.path} by ${formatUsd(overByUsd)}`;
+  if (!opts.allowOverBudget) {
+    throw new BudgetError(`${message}; shorten the run (-x), shrink the model, or pass --allow-over-budget`);
+  }
+  return {
+    withinBudget: false,
+    remainingUsd: left,
+    overByUsd,
+    message: `warning: ${message} (--allow-over-budget)`,
+  };
+}
+
+/** `course budget`: one line per run, then the totals. */
+export function formatBudgetReport(ledger: Ledger): string {
+  const header = ['run', 'output dir', 'projected', 'actual', 'status', 'last update'];
+  const rows = ledger.runs.map((r) => [
+    r.runId,
+    r.outputDir,
+    r.projectedUsd === null ? '-' : formatUsd(r.projectedUsd),
+    formatUsd(r.actualUsd),
+    r.status,
+    r.updatedAt,
+  ]);
+  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((row) => row[col].length)));
+  const money = new Set([2, 3]); // right-aligned columns
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, col) => (money.has(col) ? cell.padStart(widths[col]) : cell.padEnd(widths[col])))
+      .join('  ')
+      .trimEnd();
+  const spent = spentUsd(ledger);
+  const totals =
+    ledger.budgetUsd === null
+      ? `spent ${formatUsd(spent)}; no budget set (--budget-usd)`
+      : `spent ${formatUsd(spent)} of ${formatUsd(ledger.budgetUsd)}; left ${formatUsd(remainingUsd(ledger))}`;
+  const body = rows.length === 0 ? ['(no runs recorded)'] : [line(header), ...rows.map(line)];
+  return [`ledger ${ledger.path}`, ...body, totals].join('\n');
+}

@@ -1,0 +1,412 @@
+/**
+ * The training run behind `train_gpt2cu`: llm.c's train_gpt2.cu main loop on
+ * tfjs, with the handout's cost accounting built in.
+ *
+ * Per step, in llm.c's order:
+ *   val loss (step % v == 0 or last) -> HellaSwag (step > 0 && step % v == 0, or last)
+ *   -> sample (step > 0 && step % s == 0, or last) -> checkpoint ((step > 0 && step % n == 0) or last)
+ *   -> (last step: stop) -> grad_accum micro-steps, clip, AdamW -> main.log `trl` line.
+ * After step 19 the cost probe projects the run's cost and checks the ledger.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BudgetError,
+  checkpointFileName,
+  decodeText,
+  doneFileName,
+  GPT2,
+  type GPT2Config,
+  gpt2Config,
+  type HellaSwagExample,
+  InputError,
+  initParametersLlmc,
+  numParameters,
+  readCheckpoint,
+  readHellaSwag,
+  readOptimizerState,
+  sampleTokens,
+  selectBackend,
+  stateFileName,
+  writeCheckpoint,
+  writeOptimizerState,
+} from '@course/models';
+import * as tf from '@tensorflow/tfjs';
+import { AdamW } from './adamw.js';
+import { formatProbeCost, PROBE_LAST_STEP, type ProbeCost, probeCost } from './cost.js';
+import { DataLoader } from './dataloader.js';
+import { hellaswagAccuracy, valBatchCount, valLoss } from './eval.js';
+import { checkProjection, finishRun, openLedger, recordProgress, setProjection, startRun } from './ledger.js';
+import { gradAccumSteps, scheduleWarning, type TrainOptions } from './llmc-flags.js';
+import { appendRunParameters, MainLog, runParameterRows } from './mainlog.js';
+import { MetricsWriter, writeRunJson } from './metrics.js';
+import { OutlierDetector } from './outlier.js';
+import { measurePeakFlops } from './peak.js';
+import { learningRate } from './schedulers.js';
+import { trainStep } from './step.js';
+
+export interface TrainIO {
+  /** Console lines (stdout). */
+  log: (line: string) => void;
+  /** Diagnostics (stderr): backend choice, warnings. */
+  warn: (line: string) => void;
+}
+
+export interface TrainResult {
+  outputDir: string;
+  steps: number;
+  finalValLoss: number | null;
+  finalHellaswag: number | null;
+  probe: ProbeCost | null;
+  wallSeconds: number;
+  actualUsd: number;
+}
+
+const defaultIO: TrainIO = { log: (l) => console.log(l), warn: (l) => console.error(l) };
+
+/** The largest step with a DONE_%08d marker in `dir`, or null. */
+export function latestDoneStep(dir: string): number | null {
+  if (!existsSync(dir)) return null;
+  const steps = readdirSync(dir)
+    .map((name) => /^DONE_(\d{8})$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
+  return steps.length ? Math.max(...steps) : null;
+}
+
+export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promise<TrainResult> {
+  const started = performance.now();
+  const wallSeconds = () => (performance.now() - started) / 1000;
+  const backend = await selectBackend(opts.backend, { log: io.warn });
+  for (const f of opts.ignoredFlags) io.warn(`note: ${f.flag} ${f.value} has no effect here (${f.reason})`);
+
+  // ---- model: -y resume, -e checkpoint, or random init from -1d/-1c/-1h
+  const dir = opts.outputDir;
+  mkdirSync(dir, { recursive: true });
+  const resumeStep = opts.resume ? latestDoneStep(dir) : null;
+  let config: GPT2Config;
+  let params: Float32Array;
+  let weightInit: string;
+  if (resumeStep !== null) {
+    const ckpt = readCheckpoint(join(dir, checkpointFileName(resumeStep)));
+    config = ckpt.config;
+    params = ckpt.params; // replaced by the fp32 master weights from the state file below
+    weightInit = 'intermediate checkpoint';
+  } else if (opts.initFrom) {
+    const ckpt = readCheckpoint(opts.initFrom);
+    config = ckpt.config;
+    params = ckpt.params;
+    weightInit = opts.initFrom;
+  } else {
+    config = gpt2Config({ depth: opts.depth, channels: opts.channels, heads: opts.heads });
+    params = initParametersLlmc(config, opts.seed ?? 42);
+    weightInit = `random (${opts.init}, d${opts.depth} c${opts.channels} h${opts.heads}, seed ${opts.seed ?? 42})`;
+  }
+  if (opts.seqLen > config.maxSeqLen) {
+    throw new InputError(`-t: found ${opts.seqLen}, expected at most the model's maxT ${config.maxSeqLen}`);
+  }
+  const N = numParameters(config);
+  const model = new GPT2(config, params);
+  const optimizer = new AdamW(model.parameters);
+
+  // ---- data
+  const B = opts.batchSize;
+  const T = opts.seqLen;
+  const trainLoader = new DataLoader(opts.overfitSingleBatch ? opts.valPattern : opts.trainPattern, B, T, {
+    shuffle: !opts.overfitSingleBatch,
+    flag: opts.overfitSingleBatch ? '-iv' : '-id',
+  });
+  let valLoader: DataLoader | null = null;
+  try {
+    valLoader = new DataLoader(opts.valPattern, B, T, { shuffle: false, flag: '-iv' });
+  } catch (err) {
+    if (!(err instanceof InputError) || !/no file matches/.test(err.message)) throw err;
+    io.warn(`val data not found at ${opts.valPattern}, skipping validation`);
+  }
+  const valBatches = valLoader ? valBatchCount(valLoader, opts.valMaxSteps) : 0;
+  let hellaswag: HellaSwagExample[] | null = null;
+  if (opts.hellaswag) {
+    if (existsSync(opts.hellaswagPath)) hellaswag = readHellaSwag(opts.hellaswagPath).examples;
+    else io.log(`HellaSwag eval not found at ${opts.hellaswagPath}, skipping`);
+  }
+
+  const gradAccum = gradAccumSteps(opts);
+  const tokensPerStep = B * T * gradAccum;
+  const trainSteps =
+    opts.maxSteps === -1 ? Math.floor(trainLoader.totalTokens / tokensPerStep) : opts.maxSteps;
+  if (trainSteps < 1) {
+    throw new InputError(
+      `-x -1: one epoch of ${trainLoader.totalTokens} tokens is less than one step of -d ${tokensPerStep}`,
+    );
+  }
+  const lastStep = opts.earlyStopStep !== -1 ? opts.earlyStopStep : trainSteps;
+  const warning = scheduleWarning(opts, trainSteps);
+  if (warning) io.warn(warning);
+
+  // ---- resume optimizer + loader state (fp32 master weights make it bit-exact)
+  let step = opts.startStep;
+  if (resumeStep !== null) {
+    const statePath = join(dir, stateFileName(resumeStep));
+    const state = readOptimizerState(statePath, N);
+    if (!state.masterWeights)
+      throw new InputError(`${statePath}: no fp32 master weights; cannot resume exactly`);
+    model.load(state.masterWeights);
+    optimizer.loadFlat(state.m, state.v);
+    if (state.shuffle) {
+      trainLoader.restore({
+        shardIndex: Number(state.currentShardIdx),
+        sampleIndex: Number(state.currentSampleIdx),
+        shardOrder: Array.from(state.shuffle.shardIndices),
+        sampleOrder: Array.from(state.shuffle.intraShardIndices),
+        rngState: state.shuffle.mt19937State,
+      });
+    } else {
+      trainLoader.restore({
+        shardIndex: Number(state.currentShardIdx),
+        sampleIndex: Number(state.currentSampleIdx),
+        shardOrder: trainLoader.files.map((_, i) => i),
+        sampleOrder: [],
+        rngState: null,
+      });
+    }
+    step = state.step;
+    io.log(`resuming from step ${step} (${join(dir, checkpointFileName(resumeStep))})`);
+  }
+
+  // ---- outputs
+  const mainLog = new MainLog(dir, { resume: opts.resume });
+  const metrics = new MetricsWriter(dir, { resume: opts.resume && resumeStep !== null });
+  const peak = measurePeakFlops();
+  appendRunParameters(
+    dir,
+    runParameterRows(opts, {
+      config,
+      numParameters: N,
+      weightInit,
+      trainNumBatches: trainSteps,
+      valNumBatches: valBatches,
+      runHellaswag: hellaswag !== null,
+      device: `tfjs ${backend.name}`,
+      peakTflops: peak / 1e12,
+      precision: 'FP32',
+    }),
+  );
+  io.log(
+    `model d${config.numLayers} c${config.channels} h${config.numHeads}: ${N.toLocaleString('en-US')} parameters | B ${B} T ${T} grad_accum ${gradAccum} | ${trainSteps} steps | backend ${backend.name}`,
+  );
+
+  const ledger = openLedger(opts.ledgerPath, { budgetUsd: opts.budgetUsd });
+  const runId = `${dir}@${new Date().toISOString()}`;
+  startRun(ledger, { runId, outputDir: dir, ratePerHour: opts.rateUsdPerHour });
+  const spend = () => (wallSeconds() / 3600) * opts.rateUsdPerHour;
+
+  const runJson = {
+    config: { ...opts, ignoredFlags: opts.ignoredFlags.map((f) => f.flag) },
+    model: config,
+    numParameters: N,
+    backend: backend.name,
+    backendReason: backend.reason,
+    gradAccum,
+    trainSteps,
+    peakFlops: peak,
+    cost: null as null | (ProbeCost & { projectedUsd: number }),
+    actualUsd: 0,
+    wallSeconds: 0,
+    status: 'running' as string,
+    versions: { node: process.version, tfjs: tf.version.tfjs, courseware: '0.1.0' },
+  };
+  writeRunJson(dir, runJson);
+
+  const stepMs: number[] = [];
+  const lossOutliers = new OutlierDetector();
+  const normOutliers = new OutlierDetector();
+  let tokensPerSecEma = 0;
+  let finalVal: number | null = null;
+  let finalAcc: number | null = null;
+  let probe: ProbeCost | null = null;
+  const resumingAt = resumeStep !== null ? step : -1;
+  let status: 'finished' | 'stopped' | 'failed' = 'failed';
+
+  try {
+    for (; step <= lastStep; step++) {
+      const last = step === lastStep;
+      if (valLoader && (step % opts.valEvery === 0 || last)) {
+        finalVal = valLoss(model, valLoader, valBatches);
+        io.log(`val loss ${finalVal.toFixed(6)}`);
+        mainLog.val(step, finalVal);
+        metrics.write({ step, val_loss: finalVal, cost_usd: spend() });
+      }
+      if (hellaswag && ((step > 0 && step % opts.valEvery === 0) || last)) {
+        const r = hellaswagAccuracy(model, hellaswag);
+        finalAcc = r.accuracy;
+        io.log(`HellaSwag: ${r.correct}/${r.total} = ${r.accuracy.toFixed(6)}`);
+        mainLog.eval(step, r.accuracy);
+        metrics.write({ step, hellaswag_acc: r.accuracy, cost_usd: spend() });
+      }
+      if (opts.sampleEvery > 0 && ((step > 0 && step % opts.sampleEvery === 0) || last)) {
+        const ids = sampleTokens(model, [], {
+          maxTokens: opts.genTokens,
+          seed: opts.seed ?? 1337,
+          stopAtEot: false,
+        });
+        io.log(`generating:\n---\n${decodeText(ids)}\n---`);
+      }
+      const checkpointDue =
+        opts.checkpointEvery > 0 && ((step > 0 && step % opts.checkpointEvery === 0) || last);
+      if (checkpointDue && step !== resumingAt) {
+        writeCheckpointSet(dir, step, model, optimizer, trainLoader, opts);
+        io.log(`Writing checkpoint at step ${step}`);
+        pruneCheckpoints(dir, step, opts);
+      }
+      if (last) break;
+
+      // ---- one update: grad_accum micro-steps, global-norm clip, AdamW
+      const t0 = performance.now();
+      if (opts.overfitSingleBatch) trainLoader.reset();
+      const lr = learningRate(opts.scheduler, step, {
+        maxLr: opts.learningRate,
+        warmup: opts.warmupSteps,
+        totalSteps: trainSteps,
+        finalFraction: opts.finalLrFraction,
+      });
+      const { loss, norm, applied } = trainStep(model, optimizer, () => trainLoader.nextBatch(), {
+        B,
+        T,
+        gradAccum,
+        learningRate: lr,
+        weightDecay: opts.weightDecay,
+        t: step + 1,
+        shouldApply: (l, n) => {
+          const lossZ = lossOutliers.update(l);
+          const normZ = normOutliers.update(n);
+          return !(
+            (opts.skipLossZ > 0 && Number.isFinite(lossZ) && lossZ > opts.skipLossZ) ||
+            (opts.skipGradZ > 0 && Number.isFinite(normZ) && normZ > opts.skipGradZ)
+          );
+        },
+      });
+      if (!applied) io.log(`skipping update at step ${step}: loss or grad-norm z-score over -sl/-sg`);
+      const ms = performance.now() - t0;
+      stepMs[step] = ms;
+
+      // llm.c's tokens/s: bias-corrected EMA, step 0 shown raw and left out
+      const instant = (tokensPerStep / ms) * 1000;
+      const counted = step - opts.startStep;
+      if (counted > 0) tokensPerSecEma = 0.95 * tokensPerSecEma + 0.05 * instant;
+      const tokensPerSec = counted > 0 ? tokensPerSecEma / (1 - 0.95 ** counted) : instant;
+      const flops = (6 * N + 6 * config.numLayers * config.channels * T) * tokensPerStep;
+      const mfu = (flops / (ms / 1000) / peak) * 100;
+      const remaining = lastStep - step - 1;
+      io.log(
+        `step ${String(step + 1).padStart(4)}/${lastStep} | loss ${loss.toFixed(6)} | norm ${norm.toFixed(4)} | lr ${lr.toExponential(2)} | ${ms.toFixed(2)} ms | ${mfu.toFixed(1)}% MFU | ${tokensPerSec.toFixed(0)} tok/s | ETA ${formatDuration((remaining * ms) / 1000)}`,
+      );
+      mainLog.train(step, loss, lr, norm, ms);
+      metrics.write({
+        step,
+        train_loss: loss,
+        lr,
+        grad_norm: norm,
+        ms,
+        tokens_per_s: tokensPerSec,
+        cost_usd: spend(),
+      });
+      recordProgress(ledger, runId, wallSeconds());
+
+      if (step === PROBE_LAST_STEP) {
+        probe = probeCost(stepMs, { steps: trainSteps, ratePerHour: opts.rateUsdPerHour });
+        for (const line of formatProbeCost(probe)) io.log(line);
+        runJson.cost = { ...probe, projectedUsd: probe.costUsd };
+        writeRunJson(dir, runJson);
+        setProjection(ledger, runId, probe.costUsd);
+        const check = checkProjection(ledger, probe.costUsd, {
+          allowOverBudget: opts.allowOverBudget,
+          runId,
+        });
+        if (check.message) io.log(check.message);
+      }
+    }
+    status = 'finished';
+  } catch (err) {
+    if (err instanceof BudgetError) status = 'stopped';
+    throw err;
+  } finally {
+    const wall = wallSeconds();
+    finishRun(ledger, runId, { wallSeconds: wall, status });
+    runJson.status = status;
+    runJson.wallSeconds = wall;
+    runJson.actualUsd = spend();
+    writeRunJson(dir, runJson);
+    optimizer.dispose();
+    model.dispose();
+  }
+  const timed = stepMs.slice(opts.startStep + 1).filter((ms) => ms !== undefined);
+  if (timed.length)
+    io.log(
+      `total average iteration time: ${(timed.reduce((a, b) => a + b, 0) / timed.length).toFixed(6)} ms`,
+    );
+  return {
+    outputDir: dir,
+    steps: lastStep,
+    finalValLoss: finalVal,
+    finalHellaswag: finalAcc,
+    probe,
+    wallSeconds: runJson.wallSeconds,
+    actualUsd: runJson.actualUsd,
+  };
+}
+
+/** model_, state_ (m, v, fp32 master weights, loader position) and DONE_, in that order. */
+function writeCheckpointSet(
+  dir: string,
+  step: number,
+  model: GPT2,
+  optimizer: AdamW,
+  loader: DataLoader,
+  opts: TrainOptions,
+): void {
+  const master = model.toFlat();
+  writeCheckpoint(join(dir, checkpointFileName(step)), model.config, master, {
+    version: opts.fp32Checkpoints ? 3 : 5,
+  });
+  const { m, v } = optimizer.toFlat(master.length);
+  const pos = loader.position();
+  writeOptimizerState(join(dir, stateFileName(step)), {
+    numProcesses: 1,
+    processRank: 0,
+    step,
+    rngState: 0n,
+    rngStateLastUpdate: 0n,
+    currentShardIdx: BigInt(pos.shardIndex),
+    currentSampleIdx: BigInt(pos.sampleIndex),
+    m,
+    v,
+    masterWeights: master,
+    shuffle: pos.rngState
+      ? {
+          shardIndices: Int32Array.from(pos.shardOrder),
+          intraShardIndices: Int32Array.from(pos.sampleOrder),
+          mt19937State: pos.rngState,
+        }
+      : undefined,
+  });
+  writeFileSync(join(dir, doneFileName(step)), '');
+}
+
+/** -nk K: delete the checkpoint K·n steps back unless it is a multiple of -nm (llm.c's rule). */
+function pruneCheckpoints(dir: string, step: number, opts: TrainOptions): void {
+  if (opts.keepCheckpoints <= 0) return;
+  const old = step - opts.keepCheckpoints * opts.checkpointEvery;
+  if (old <= 0) return;
+  if (opts.majorCheckpointEvery > 0 && old % opts.majorCheckpointEvery === 0) return;
+  for (const name of [doneFileName(old), checkpointFileName(old), stateFileName(old)]) {
+    rmSync(join(dir, name), { force: true });
+  }
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.round(seconds % 60);
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
+}

@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BudgetError, checkpointFileName, readCheckpoint, stateFileName } from '@course/models';
+import { describe, expect, test } from 'vitest';
+import { parseTrainArgs } from '../src/llmc-flags.js';
+import { parseMainLog } from '../src/mainlog.js';
+import { train } from '../src/train.js';
+import { tinyDataDir } from './helpers/tiny-data.js';
+
+const quiet = { log: () => {}, warn: () => {} };
+const data = tinyDataDir();
+
+/** A tiny GPT-2 (d1 c16 h1, vocab 64, from -e) on the cpu backend, B 2 T 32, no sampling. */
+function args(out: string, extra: string[] = []): string[] {
+  return [
+    ...['-o', out, '-e', data.initCheckpoint, '-b', '2', '-t', '32', '-d', '64'],
+    ...['-id', data.trainPattern, '-iv', data.valPattern, '-ih', data.hellaswagPath],
+    ...['-l', '0.01', '-u', '4', '-v', '5', '-m', '2', '-s', '0', '-n', '10', '--backend', 'cpu'],
+    ...['--ledger', join(out, 'budget.json')],
+    ...extra,
+  ];
+}
+
+describe('train_gpt2cu training run', () => {
+  test('20 steps equal 10 steps + resume (-y 1) + 10 steps, bit for bit on cpu', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'course-resume-'));
+    const straight = join(root, 'straight');
+    const resumed = join(root, 'resumed');
+    await train(parseTrainArgs(args(straight, ['-x', '20'])), quiet);
+    await train(parseTrainArgs(args(resumed, ['-x', '20', '-es', '10'])), quiet);
+    await train(parseTrainArgs(args(resumed, ['-x', '20', '-y', '1'])), quiet);
+
+    const a = parseMainLog(readFileSync(join(straight, 'main.log'), 'utf8'));
+    const b = parseMainLog(readFileSync(join(resumed, 'main.log'), 'utf8'));
+    expect(a.train.map((e) => e.step)).toEqual([...Array(20).keys()]);
+    expect(b.train.map((e) => e.step)).toEqual([...Array(20).keys()]);
+    expect(b.train.map((e) => [e.loss, e.lr, e.norm])).toEqual(a.train.map((e) => [e.loss, e.lr, e.norm]));
+    // The weights, m, v and loader position after 20 steps are identical bytes.
+    for (const name of [checkpointFileName(20), stateFileName(20)]) {
+      expect(readFileSync(join(resumed, name)).equals(readFileSync(join(straight, name))), name).toBe(true);
+    }
+    // and the run actually learned something from the cyclic data
+    expect(a.train[19].loss).toBeLessThan(a.train[0].loss - 0.5);
+    // checkpoints are llm.c v5 (bf16) by default
+    expect(readCheckpoint(join(straight, checkpointFileName(20))).header.version).toBe(5);
+  });
+
+  test("main.log follows llm.c's order: tel and eval before trl, evaluation at the last step, no trl there", async () => {
+    const out = mkdtempSync(join(tmpdir(), 'course-order-'));
+    await train(parseTrainArgs(args(out, ['-x', '6', '-v', '3'])), quiet);
+    const lines = readFileSync(join(out, 'main.log'), 'utf8').trim().split('\n');
+    const kinds = lines.map((l) =>
+      l
+        .split(' ')
+        .slice(0, 2)
+        .join(' ')
+        .replace(/:[\d.]+$/, ''),
+    );
+    expect(kinds).toEqual([
+      's:0 tel',
+      's:0 trl',
+      's:1 trl',
+      's:2 trl',
+      's:3 tel',
+      's:3 eval',
+      's:3 trl',
+      's:4 trl',
+      's:5 trl',
+      's:6 tel',
+      's:6 eval',
+    ]);
+    expect(lines[1]).toMatch(/^s:0 trl:\d+\.\d{4} lr:\d\.\d{6} norm:\d+\.\d{2} time \(ms\):\d+\.\d{2}$/);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run.status).toBe('finished');
+    expect(run.numParameters).toBe(128 * 16 + 64 * 16 + 12 * 16 * 16 + 13 * 16 + 2 * 16);
+  });
+
+  test('the cost probe after step 19 stops an over-budget run with a BudgetError (exit 3) and records the spend', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'course-budget-'));
+    const lines: string[] = [];
+    const io = { log: (l: string) => lines.push(l), warn: () => {} };
+    const run = train(
+      parseTrainArgs(args(out, ['-x', '1000000', '--budget-usd', '0.0001', '-v', '1000'])),
+      io,
+    );
+    await expect(run).rejects.toThrow(BudgetError);
+    await expect(run).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/exceeds .* by \$/),
+    });
+    const log = parseMainLog(readFileSync(join(out, 'main.log'), 'utf8'));
+    expect(log.train.at(-1)?.step).toBe(19); // stopped right after the probe
+    expect(lines.some((l) => /^projected cost: /.test(l))).toBe(true);
+    const ledger = JSON.parse(readFileSync(join(out, 'budget.json'), 'utf8'));
+    expect(ledger.runs).toHaveLength(1);
+    expect(ledger.runs[0].status).toBe('stopped');
+    expect(ledger.runs[0].actualUsd).toBeGreaterThan(0);
+    const run2 = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run2.cost.slowestStep).toBeGreaterThanOrEqual(10);
+    expect(run2.cost.costUsd).toBeCloseTo(((run2.cost.slowestMs * 1000000) / 3.6e6) * 1.5, 6);
+  });
+});
