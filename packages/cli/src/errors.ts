@@ -2,7 +2,7 @@
  * Exit codes (every bin): 0 success, 2 bad usage or bad input, 3 a budget
  * stopped it, 1 internal error. User errors print one message, never a stack.
  */
-import { CourseError } from '@course/models';
+import { reportError as reportCourseError } from '@course/models';
 import { CommanderError } from 'commander';
 import { type Output, println } from './io.js';
 
@@ -12,21 +12,12 @@ export const EXIT_USAGE = 2;
 
 /**
  * Prints what went wrong (if it is not printed already) and returns the exit code:
- * - CourseError (InputError 2, BudgetError 3): its message, naming the file/flag.
+ * - CourseError (InputError 2, BudgetError 3) and bugs (1): as every bin does (models' reportError).
  * - CommanderError: commander has already printed its usage error (or the help
  *   the user asked for); --help and --version are 0, every usage error is 2
  *   (commander itself would use 1, which we reserve for internal errors).
- * - anything else is a bug: the full stack, exit 1.
  */
 export function reportError(error: unknown, stderr: Output): number {
-  if (error instanceof CourseError) {
-    println(stderr, `error: ${error.message}`);
-    return error.exitCode;
-  }
-  if (error instanceof CommanderError) {
-    return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-  }
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  println(stderr, `internal error (please report it with the command line you ran): ${detail}`);
-  return EXIT_INTERNAL;
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  return reportCourseError(error, (line) => println(stderr, line));
 }

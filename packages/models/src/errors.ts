@@ -42,6 +42,8 @@ export function reportError(err: unknown, stderr: (line: string) => void = (l) =
     stderr(`error: ${err.message}`);
     return err.exitCode;
   }
-  stderr(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  stderr(
+    `internal error (please report it with the command line you ran): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+  );
   return 1;
 }

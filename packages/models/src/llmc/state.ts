@@ -19,6 +19,7 @@
  */
 import { formatError, InputError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil.js';
+import { LLMC_MT19937_STATE_BYTES } from '../rand/mt19937.js';
 import {
   BodyReader,
   concatBytes,
@@ -33,8 +34,6 @@ import {
 
 export const STATE_MAGIC = 20240527;
 export const STATE_VERSION = 1;
-/** sizeof(mt19937_state) on x86-64: u64 seed_, int left_, uint next_, uint state_[624], uint MATRIX_A[2]. */
-export const MT19937_STATE_BYTES = 2520;
 const MAX_PROCESSES = 65536;
 
 /** The train dataloader's shuffling position, present when it shuffles. */
@@ -43,7 +42,7 @@ export interface DataloaderShuffle {
   shardIndices: Int32Array;
   /** The current shard's permutation of sample indices. */
   intraShardIndices: Int32Array;
-  /** The raw mt19937 struct, MT19937_STATE_BYTES bytes. */
+  /** The raw mt19937 struct, LLMC_MT19937_STATE_BYTES bytes. */
   mt19937State: Uint8Array;
 }
 
@@ -158,7 +157,7 @@ export function readOptimizerState(path: string, numParams: number): OptimizerSt
     const reader = new BodyReader(bytes, path, tensorBytes);
     const shardIndices = readPermutation(reader, 'n_shards', 'shard_indices');
     const intraShardIndices = readPermutation(reader, 'shard_num_samples', 'intra_shard_indices');
-    const mt19937State = reader.raw(MT19937_STATE_BYTES, 'mt19937 state');
+    const mt19937State = reader.raw(LLMC_MT19937_STATE_BYTES, 'mt19937 state');
     reader.expectEnd('the mt19937 state');
     state.shuffle = { shardIndices, intraShardIndices, mt19937State };
   }
@@ -206,12 +205,12 @@ export function writeOptimizerState(path: string, state: OptimizerState): void {
   if (state.masterWeights) parts.push(littleEndianBytes(state.masterWeights));
   if (state.shuffle) {
     const { shardIndices, intraShardIndices, mt19937State } = state.shuffle;
-    if (mt19937State.length !== MT19937_STATE_BYTES) {
+    if (mt19937State.length !== LLMC_MT19937_STATE_BYTES) {
       throw formatError(
         path,
         'mt19937 state',
         `${mt19937State.length} bytes`,
-        `${MT19937_STATE_BYTES} bytes`,
+        `${LLMC_MT19937_STATE_BYTES} bytes`,
       );
     }
     checkPermutation(path, 'shard_indices', shardIndices);
