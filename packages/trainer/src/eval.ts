@@ -68,36 +68,45 @@ export function hellaswagAccuracy(
     // Row = context then ending; the last token of a row is never an input.
     const rows = group.flatMap((ex) => ex.endings.map((end) => [...ex.context, ...end]));
     const T = Math.max(...rows.map((r) => r.length)) - 1;
-    if (T + 1 > maxT) {
+    if (T > maxT) {
       throw new InputError(
-        `HellaSwag example ${start}: ${T + 1} tokens is longer than the model's maxT ${maxT}`,
+        `HellaSwag examples ${start}..: ${T + 1} tokens need ${T} positions, more than the model's maxT ${maxT}`,
       );
     }
     const inputs = new Int32Array(rows.length * T);
-    const targets = new Int32Array(rows.length * T);
     rows.forEach((row, r) => {
-      for (let t = 0; t < row.length - 1; t++) {
-        inputs[r * T + t] = row[t];
-        targets[r * T + t] = row[t + 1];
-      }
+      inputs.set(row.slice(0, -1), r * T);
+    });
+    // Score only the ending tokens: ending token j of row r sits at row position
+    // ctx+j and is predicted from position ctx+j-1.
+    const positions: number[] = [];
+    const targets: number[] = [];
+    group.forEach((ex, e) => {
+      ex.endings.forEach((end, i) => {
+        const r = e * 4 + i;
+        end.forEach((token, j) => {
+          positions.push(r * T + ex.context.length - 1 + j);
+          targets.push(token);
+        });
+      });
     });
     const losses = tf.tidy(() =>
       model
-        .tokenLosses(
+        .lossesAt(
           tf.tensor2d(inputs, [rows.length, T], 'int32'),
-          tf.tensor2d(targets, [rows.length, T], 'int32'),
+          Int32Array.from(positions),
+          Int32Array.from(targets),
         )
         .dataSync(),
     );
-    group.forEach((ex, e) => {
+    let at = 0;
+    for (const ex of group) {
       let best = 0;
       let bestLoss = Number.POSITIVE_INFINITY;
       ex.endings.forEach((end, i) => {
-        const r = e * 4 + i;
-        // ending token j sits at row position ctx+j, predicted from position ctx+j-1
         let sum = 0;
-        for (let j = 0; j < end.length; j++) sum += losses[r * T + ex.context.length - 1 + j];
-        const mean = sum / end.length;
+        for (let j = 0; j < end.length; j++) sum += losses[at++];
+        const mean = sum / end.length; // acc_norm: mean loss over the ending's tokens
         if (mean < bestLoss) {
           bestLoss = mean;
           best = i;
@@ -105,7 +114,7 @@ export function hellaswagAccuracy(
       });
       predictions.push(best);
       if (best === ex.label) correct++;
-    });
+    }
     opts.onProgress?.(Math.min(start + perBatch, examples.length), examples.length);
   }
   return {

@@ -275,7 +275,9 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
         gradAccum,
         learningRate: lr,
         weightDecay: opts.weightDecay,
-        t: step + 1,
+        // llm.c uses t = step + 1 even with -ss S, so fresh m and v are barely bias-corrected and
+        // the first updates are tiny; we count the updates this run's moments have seen.
+        t: step - opts.startStep + 1,
         shouldApply: (l, n) => {
           const lossZ = lossOutliers.update(l);
           const normZ = normOutliers.update(n);

@@ -183,6 +183,19 @@ export class GPT2 {
     });
   }
 
+  /**
+   * Cross-entropy at chosen positions only: `positions` index the flattened
+   * [B·T] grid, `targets` are the tokens expected there. The vocabulary
+   * projection (the costly part of a small model) runs on those rows alone;
+   * HellaSwag scoring needs only the ending tokens' losses.
+   */
+  lossesAt(tokens: tf.Tensor2D, positions: Int32Array, targets: Int32Array): tf.Tensor1D {
+    return tf.tidy(() => {
+      const rows = tf.gather(this.hidden(tokens), tf.tensor1d(positions, 'int32')) as tf.Tensor2D; // [P, C]
+      return crossEntropyPerRow(this.logits2d(rows), tf.tensor1d(targets, 'int32'));
+    });
+  }
+
   /** Mean cross-entropy over all B·T positions (llm.c's training loss). */
   loss(tokens: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
     return tf.tidy(() => tf.mean(this.tokenLosses(tokens, targets)));

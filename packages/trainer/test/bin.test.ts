@@ -1,0 +1,101 @@
+/**
+ * The compiled `train_gpt2cu` as a user runs it: exit codes and messages of a
+ * real subprocess (2 = bad usage or input, 3 = budget), never a stack trace for
+ * a user's mistake. Needs the build (`npm test` builds first); skipped without it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { tinyDataDir } from './helpers/tiny-data.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'train_gpt2cu.js');
+const built = existsSync(BIN);
+if (!built)
+  console.warn(`bin.test.ts skipped: ${BIN} is missing (run \`npm run build\`; \`npm test\` builds first)`);
+
+const work = mkdtempSync(join(tmpdir(), 'course-bin-'));
+
+/** Runs the bin to completion (asynchronously, so the cases run side by side). */
+function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    // cwd: an empty folder, so llm.c's relative default paths (data/…, log) match nothing of the repo
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: work,
+      env: { ...process.env, COURSE_BACKEND: 'cpu' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Stack frames look like "    at fn (file:line:col)". */
+function expectNoStackTrace(stderr: string) {
+  expect(stderr).not.toMatch(/^\s{4}at /m);
+  expect(stderr).not.toContain('internal error');
+}
+
+describe.skipIf(!built).concurrent('train_gpt2cu (compiled bin, as a subprocess)', () => {
+  const data = tinyDataDir();
+  const dataArgs = ['-i', data.trainPattern, '-j', data.valPattern, '--backend', 'cpu'];
+
+  test('--help exits 0 and lists the llm.c flags', async () => {
+    const { status, stdout } = await run(['--help']);
+    expect(status).toBe(0);
+    expect(stdout).toContain('-1d');
+    expect(stdout).toContain('-b N');
+  });
+
+  test('an unknown flag exits 2 with "unknown flag" on stderr and no stack trace', async () => {
+    const { status, stderr } = await run(['--no-such-flag']);
+    expect(status).toBe(2);
+    expect(stderr).toContain('unknown flag');
+    expect(stderr).toContain('--no-such-flag');
+    expectNoStackTrace(stderr);
+  });
+
+  test('a nonexistent -e checkpoint exits 2 naming the file', async () => {
+    const missing = join(work, 'no_such_model.bin');
+    const { status, stderr } = await run(['-e', missing, ...dataArgs, '-o', join(work, 'missing-run')]);
+    expect(status).toBe(2);
+    expect(stderr).toContain(missing);
+    expectNoStackTrace(stderr);
+  });
+
+  test('a checkpoint with the wrong magic exits 2 naming the file and the field', async () => {
+    const corrupt = join(work, 'corrupt.bin');
+    const bytes = new Uint8Array(1024 + 4 * 64);
+    const view = new DataView(bytes.buffer);
+    view.setInt32(0, 12345678, true); // not 20240326
+    view.setInt32(4, 3, true);
+    writeFileSync(corrupt, bytes);
+    const { status, stderr } = await run(['-e', corrupt, ...dataArgs, '-o', join(work, 'corrupt-run')]);
+    expect(status).toBe(2);
+    expect(stderr).toContain(corrupt);
+    expect(stderr).toContain('magic');
+    expect(stderr).toContain('12345678');
+    expectNoStackTrace(stderr);
+  });
+
+  test('a run whose projected cost exceeds the budget exits 3', async () => {
+    const { status, stderr } = await run([
+      ...['-e', data.initCheckpoint, '-b', '2', '-t', '32', '-d', '64', '-x', '100000'],
+      ...['--budget-usd', '0.000001', '-s', '0', '-v', '1000'],
+      ...['--ledger', join(work, 'b.json'), '-o', join(work, 'run')],
+      ...dataArgs,
+    ]);
+    expect(status).toBe(3);
+    expect(stderr).toContain('exceeds');
+    expectNoStackTrace(stderr);
+  });
+});
