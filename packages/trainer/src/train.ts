@@ -209,9 +209,14 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     gradAccum,
     trainSteps,
     peakFlops: peak,
-    cost: null as null | (ProbeCost & { projectedUsd: number }),
-    actualUsd: 0,
-    wallSeconds: 0,
+    /** The handout's cost analysis: the probe's projection (after step 19) and the actual spend. */
+    cost: {
+      ratePerHour: opts.rateUsdPerHour,
+      probe: null as ProbeCost | null,
+      projectedUsd: null as number | null,
+      actualUsd: 0,
+      wallSeconds: 0,
+    },
     status: 'running' as string,
     versions: { node: process.version, tfjs: tf.version.tfjs, courseware: '0.1.0' },
   };
@@ -317,7 +322,8 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
       if (step === PROBE_LAST_STEP) {
         probe = probeCost(stepMs, { steps: trainSteps, ratePerHour: opts.rateUsdPerHour });
         for (const line of formatProbeCost(probe)) io.log(line);
-        runJson.cost = { ...probe, projectedUsd: probe.costUsd };
+        runJson.cost.probe = probe;
+        runJson.cost.projectedUsd = probe.costUsd;
         writeRunJson(dir, runJson);
         setProjection(ledger, runId, probe.costUsd);
         const check = checkProjection(ledger, probe.costUsd, {
@@ -335,8 +341,8 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     const wall = wallSeconds();
     finishRun(ledger, runId, { wallSeconds: wall, status });
     runJson.status = status;
-    runJson.wallSeconds = wall;
-    runJson.actualUsd = spend();
+    runJson.cost.wallSeconds = wall;
+    runJson.cost.actualUsd = (wall / 3600) * opts.rateUsdPerHour;
     writeRunJson(dir, runJson);
     optimizer.dispose();
     model.dispose();
@@ -352,8 +358,8 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     finalValLoss: finalVal,
     finalHellaswag: finalAcc,
     probe,
-    wallSeconds: runJson.wallSeconds,
-    actualUsd: runJson.actualUsd,
+    wallSeconds: runJson.cost.wallSeconds,
+    actualUsd: runJson.cost.actualUsd,
   };
 }
 
