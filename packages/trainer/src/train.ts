@@ -105,10 +105,6 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   if (opts.seqLen > config.maxSeqLen) {
     throw new InputError(`-t: found ${opts.seqLen}, expected at most the model's maxT ${config.maxSeqLen}`);
   }
-  const N = numParameters(config);
-  const model = new GPT2(config, params);
-  const optimizer = new AdamW(model.parameters);
-
   // ---- data
   const B = opts.batchSize;
   const T = opts.seqLen;
@@ -142,6 +138,11 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   const lastStep = opts.earlyStopStep !== -1 ? opts.earlyStopStep : trainSteps;
   const warning = scheduleWarning(opts, trainSteps);
   if (warning) io.warn(warning);
+
+  // ---- model and optimizer (after every input check, so bad input leaks no tensors)
+  const N = numParameters(config);
+  const model = new GPT2(config, params);
+  const optimizer = new AdamW(model.parameters);
 
   // ---- resume optimizer + loader state (fp32 master weights make it bit-exact)
   let step = opts.startStep;
