@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * y = x·Wᵀ + b with W stored as (out, in), exactly nn.Linear / llm.c's layout.
  * x [N, in], W [out, in], b [out] -> y [N, out].
- * Backward: dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy, all plain products.
+ * Backward: dx = dy·W, dW = (xᵀ·dy)ᵀ, db = Σ_rows dy, all plain products.
  */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
   if (b) return linearWithBias(x, w, b);
@@ -21,6 +21,15 @@ function customGrad<F>(f: (...args: never[]) => unknown): F {
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as F;
 }
 
+/**
+ * dW = dyᵀ·x computed as (xᵀ·dy)ᵀ: both transposes then touch the small
+ * operands (x is [N, in], the result [in, out]) instead of dy [N, out], which
+ * for the tied head is B·T × 50257 (a third of a small model's step otherwise).
+ */
+function weightGrad(dy: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.transpose(tf.matMul(tf.transpose(x), dy)) as tf.Tensor2D;
+}
+
 const linearNoBias = customGrad<(x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D>(
   (x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => {
     save([x, w]);
@@ -28,7 +37,7 @@ const linearNoBias = customGrad<(x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D>
       value: tf.matMul(x, tf.transpose(w)),
       gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [
         tf.matMul(dy, ws as tf.Tensor2D),
-        tf.matMul(tf.transpose(dy), xs as tf.Tensor2D),
+        weightGrad(dy, xs as tf.Tensor2D),
       ],
     };
   },
@@ -41,7 +50,7 @@ const linearWithBias = customGrad<(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1
       value: tf.add(tf.matMul(x, tf.transpose(w)), b),
       gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [
         tf.matMul(dy, ws as tf.Tensor2D),
-        tf.matMul(tf.transpose(dy), xs as tf.Tensor2D),
+        weightGrad(dy, xs as tf.Tensor2D),
         tf.sum(dy, 0),
       ],
     };
@@ -60,32 +69,34 @@ export function layerNorm(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, 
 
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
 
-/** GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as GPT-2 and llm.c. */
+/**
+ * GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as GPT-2 and llm.c,
+ * evaluated as the identical x·sigmoid(2·√(2/π)·(x + 0.044715·x³)) and x·x·x
+ * because wasm's sigmoid and mul are vectorised and its tanh and pow are not (~20×).
+ */
 export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const inner = tf.mul(GELU_SCALE, tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+    const cube = tf.mul(tf.mul(x, x), x);
+    const inner = tf.mul(2 * GELU_SCALE, tf.add(x, tf.mul(0.044715, cube)));
+    return tf.mul(x, tf.sigmoid(inner));
   });
 }
 
 /**
- * Per-row cross-entropy: logits [N, V], targets [N] int32 -> losses [N]
- * (logsumexp(z) - z[target]). The forward pass keeps softmax(z), so the
- * gradient (softmax(z) - onehot(target))·dy needs no second exp over N×V.
+ * Per-row cross-entropy: logits [N, V], targets [N] int32 -> losses [N],
+ * -log softmax(z)[target] as llm.c computes it. The forward pass keeps the
+ * probabilities, so the gradient (softmax(z) - onehot(target))·dy needs no
+ * second pass of exp over N×V; tf.softmax is one vectorised kernel on wasm.
  */
 export const crossEntropyPerRow = customGrad<(logits: tf.Tensor2D, targets: tf.Tensor1D) => tf.Tensor1D>(
   (logits: tf.Tensor2D, targets: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const [N, V] = logits.shape;
-    const max = tf.max(logits, 1, true); // [N, 1]
-    const exps = tf.exp(tf.sub(logits, max));
-    const sums = tf.sum(exps, 1, true);
-    const probs = tf.div(exps, sums);
-    const lse = tf.reshape(tf.add(tf.log(sums), max), [N]);
+    const probs = tf.softmax(logits);
     const rowStarts = tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32'));
-    const picked = tf.gather(tf.reshape(logits, [-1]), tf.add(rowStarts, targets)); // z[i, t_i]
+    const picked = tf.gather(tf.reshape(probs, [-1]), tf.add(rowStarts, targets)); // p[i, t_i]
     save([probs, targets]);
     return {
-      value: tf.sub(lse, picked),
+      value: tf.neg(tf.log(picked)),
       gradFunc: (dy: tf.Tensor1D, [p, t]: tf.Tensor[]) => [
         tf.mul(tf.sub(p, tf.oneHot(t as tf.Tensor1D, V)), tf.reshape(dy, [N, 1])),
         tf.zerosLike(t),

@@ -34,8 +34,8 @@ export class AdamW {
 
   constructor(params: GPT2Parameter[]) {
     this.params = params;
-    this.m = params.map((p) => tf.variable(tf.zeros(p.shape), false));
-    this.v = params.map((p) => tf.variable(tf.zeros(p.shape), false));
+    this.m = params.map((p) => zerosVariable(p.shape));
+    this.v = params.map((p) => zerosVariable(p.shape));
   }
 
   /** grads[i] belongs to params[i]. */
@@ -80,6 +80,14 @@ export class AdamW {
   dispose(): void {
     tf.dispose([...this.m, ...this.v]);
   }
+}
+
+/** A non-trainable variable of zeros (its source tensor freed: wasm memory is tight for d6 and up). */
+function zerosVariable(shape: number[]): tf.Variable {
+  const zeros = tf.zeros(shape);
+  const variable = tf.variable(zeros, false);
+  zeros.dispose();
+  return variable;
 }
 
 /** Global L2 norm over all gradients (one number, read back once per step). */

@@ -75,7 +75,9 @@ export class GPT2 {
       for (let l = 0; l < layers; l++) {
         const offset = t.offset + l * layerSize;
         const values = flat.slice(offset, offset + layerSize);
-        const variable = tf.variable(tf.tensor(values, t.layerShape, 'float32'));
+        const initial = tf.tensor(values, t.layerShape, 'float32');
+        const variable = tf.variable(initial);
+        initial.dispose(); // the variable holds its own reference to the data
         const layer = t.perLayer ? l : -1;
         this.parameters.push({
           name: t.name,
