@@ -12,3 +12,4 @@ export { registerWasmKernels } from './kernels/wasm.js';
 export * from './layers.js';
 export * from './llmc/index.js';
 export * from './rand/mt19937.js';
+export * from './tidy-read.js';

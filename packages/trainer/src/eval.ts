@@ -13,7 +13,7 @@
  * a causal model's losses on it), so no huge -t is needed and no example is
  * dropped for being longer than T.
  */
-import { type GPT2, type HellaSwagExample, InputError, readHellaSwag } from '@course/models';
+import { type GPT2, type HellaSwagExample, InputError, readHellaSwag, tidyRead } from '@course/models';
 import * as tf from '@tensorflow/tfjs';
 import { DataLoader } from './dataloader.js';
 
@@ -90,14 +90,12 @@ export function hellaswagAccuracy(
         });
       });
     });
-    const losses = tf.tidy(() =>
-      model
-        .lossesAt(
-          tf.tensor2d(inputs, [rows.length, T], 'int32'),
-          Int32Array.from(positions),
-          Int32Array.from(targets),
-        )
-        .dataSync(),
+    const losses = tidyRead(() =>
+      model.lossesAt(
+        tf.tensor2d(inputs, [rows.length, T], 'int32'),
+        Int32Array.from(positions),
+        Int32Array.from(targets),
+      ),
     );
     let at = 0;
     for (const ex of group) {

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MT19937 } from '../rand/mt19937.js';
+import { tidyRead } from '../tidy-read.js';
 import { decodeText, encodeOrdinary } from './bpe.js';
 import { GPT2_EOT } from './config.js';
 import type { GPT2 } from './model.js';
@@ -28,9 +29,9 @@ export function sampleTokens(model: GPT2, prompt: number[], opts: SampleOptions 
   const generated: number[] = [];
   for (let i = 0; i < maxTokens; i++) {
     const window = context.slice(-model.config.maxSeqLen);
-    const logits = tf.tidy(() => {
+    const logits = tidyRead(() => {
       const all = model.forward(tf.tensor2d([window], [1, window.length], 'int32'));
-      return tf.slice(all, [0, window.length - 1, 0], [1, 1, -1]).dataSync() as Float32Array;
+      return tf.slice(all, [0, window.length - 1, 0], [1, 1, -1]);
     });
     const next = pickToken(logits, temperature, topK, rng.randFloat32());
     generated.push(next);
