@@ -162,6 +162,20 @@ export function appendRunParameters(dir: string, lines: RunParameterLine[]): voi
   appendFileSync(join(dir, 'run_parameters.txt'), formatRunParameters(lines));
 }
 
+/**
+ * run_parameters.txt back into name → value, split on `|` as the vislog
+ * notebook does; the last row of a name wins (the fork appends a table per start).
+ */
+export function parseRunParameters(text: string): Map<string, string> {
+  const rows = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const cells = line.split('|');
+    if (cells.length < 4) continue;
+    rows.set(cells[1].trim(), cells[2].trim());
+  }
+  return rows;
+}
+
 /** Facts known once the model and data are set up. */
 export interface RunFacts {
   config: GPT2Config;

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { gpt2Config, InputError, numParameters } from '@course/models';
-import { type MainLogData, parseMainLog } from '../mainlog.js';
+import { type MainLogData, parseMainLog, parseRunParameters } from '../mainlog.js';
 
 export interface LossPoint {
   step: number;
@@ -115,14 +115,7 @@ function readRunJson(path: string): Record<string, unknown> | undefined {
  * every start, so the last row of a name wins. Border lines (`+---+`) have no `|`.
  */
 function readRunParameters(path: string): Map<string, string> {
-  const rows = new Map<string, string>();
-  if (!existsSync(path)) return rows;
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const cells = line.split('|');
-    if (cells.length < 4) continue;
-    rows.set(cells[1].trim(), cells[2].trim());
-  }
-  return rows;
+  return existsSync(path) ? parseRunParameters(readFileSync(path, 'utf8')) : new Map();
 }
 
 /** Sorted by step, one point per step (the last one logged). */
