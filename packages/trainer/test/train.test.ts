@@ -5,7 +5,7 @@ import { BudgetError, checkpointFileName, readCheckpoint, stateFileName } from '
 import { describe, expect, test } from 'vitest';
 import { parseTrainArgs } from '../src/llmc-flags.js';
 import { parseMainLog } from '../src/mainlog.js';
-import { train } from '../src/train.js';
+import { formatDuration, train } from '../src/train.js';
 import { tinyDataDir } from './helpers/tiny-data.js';
 
 const quiet = { log: () => {}, warn: () => {} };
@@ -103,5 +103,15 @@ describe('train_gpt2cu training run', () => {
     expect(probe.costUsd).toBeCloseTo(((probe.slowestMs * 1000000) / 3.6e6) * 1.5, 6);
     expect(run2.cost.projectedUsd).toBe(probe.costUsd);
     expect(run2.cost.actualUsd).toBeCloseTo((run2.cost.wallSeconds / 3600) * 1.5, 9);
+  });
+});
+
+describe('formatDuration (the ETA on the step line)', () => {
+  test('rounds to whole seconds before splitting into units', () => {
+    expect(formatDuration(59.6)).toBe('1m00s');
+    expect(formatDuration(839.7)).toBe('14m00s');
+    expect(formatDuration(3599.5)).toBe('1h00m');
+    expect(formatDuration(7.2)).toBe('7s');
+    expect(formatDuration(Number.NaN)).toBe('?');
   });
 });
