@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // One vitest run over every workspace; packages resolve each other's TypeScript
@@ -5,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
+  // The repository root, also when a package's own `npm test` points here.
+  root: fileURLToPath(new URL('.', import.meta.url)),
   test: {
     include: ['packages/*/test/**/*.test.ts', 'assignments/*/test/**/*.test.ts'],
     testTimeout: 120_000,
