@@ -22,7 +22,9 @@ import {
   InputError,
   initParametersLlmc,
   numParameters,
+  type OptimizerState,
   readCheckpoint,
+  readCheckpointHeader,
   readHellaSwag,
   readOptimizerState,
   sampleTokens,
@@ -87,10 +89,17 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   let config: GPT2Config;
   let params: Float32Array;
   let weightInit: string;
+  let resumeState: OptimizerState | null = null;
   if (resumeStep !== null) {
-    const ckpt = readCheckpoint(join(dir, checkpointFileName(resumeStep)));
-    config = ckpt.config;
-    params = ckpt.params; // replaced by the fp32 master weights from the state file below
+    // As llm.c with master weights: the bf16 checkpoint gives only the config; the
+    // weights are the state file's fp32 master copy, which makes resume bit-exact.
+    config = readCheckpointHeader(join(dir, checkpointFileName(resumeStep))).config;
+    const statePath = join(dir, stateFileName(resumeStep));
+    resumeState = readOptimizerState(statePath, numParameters(config));
+    if (!resumeState.masterWeights) {
+      throw new InputError(`${statePath}: no fp32 master weights; cannot resume exactly`);
+    }
+    params = resumeState.masterWeights;
     weightInit = 'intermediate checkpoint';
   } else if (opts.initFrom) {
     const ckpt = readCheckpoint(opts.initFrom);
@@ -144,34 +153,20 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   const model = new GPT2(config, params);
   const optimizer = new AdamW(model.parameters);
 
-  // ---- resume optimizer + loader state (fp32 master weights make it bit-exact)
+  // ---- resume the optimizer and the loader where the state file left them
   let step = opts.startStep;
-  if (resumeStep !== null) {
-    const statePath = join(dir, stateFileName(resumeStep));
-    const state = readOptimizerState(statePath, N);
-    if (!state.masterWeights)
-      throw new InputError(`${statePath}: no fp32 master weights; cannot resume exactly`);
-    model.load(state.masterWeights);
-    optimizer.loadFlat(state.m, state.v);
-    if (state.shuffle) {
-      trainLoader.restore({
-        shardIndex: Number(state.currentShardIdx),
-        sampleIndex: Number(state.currentSampleIdx),
-        shardOrder: Array.from(state.shuffle.shardIndices),
-        sampleOrder: Array.from(state.shuffle.intraShardIndices),
-        rngState: state.shuffle.mt19937State,
-      });
-    } else {
-      trainLoader.restore({
-        shardIndex: Number(state.currentShardIdx),
-        sampleIndex: Number(state.currentSampleIdx),
-        shardOrder: trainLoader.files.map((_, i) => i),
-        sampleOrder: [],
-        rngState: null,
-      });
-    }
-    step = state.step;
-    io.log(`resuming from step ${step} (${join(dir, checkpointFileName(resumeStep))})`);
+  if (resumeState) {
+    optimizer.loadFlat(resumeState.m, resumeState.v);
+    const shuffle = resumeState.shuffle;
+    trainLoader.restore({
+      shardIndex: Number(resumeState.currentShardIdx),
+      sampleIndex: Number(resumeState.currentSampleIdx),
+      shardOrder: shuffle ? Array.from(shuffle.shardIndices) : trainLoader.files.map((_, i) => i),
+      sampleOrder: shuffle ? Array.from(shuffle.intraShardIndices) : [],
+      rngState: shuffle?.mt19937State ?? null,
+    });
+    step = resumeState.step;
+    io.log(`resuming from step ${step} (${join(dir, checkpointFileName(step))})`);
   }
 
   // ---- outputs
