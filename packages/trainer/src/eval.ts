@@ -140,6 +140,9 @@ export interface EvalResult {
   hellaswag_acc: number | null;
   hellaswag_n: number;
   val_batches: number;
+  /** The val batch shape used (defaults applied): B rows of T tokens. */
+  B: number;
+  T: number;
   seconds: number;
 }
 
@@ -148,9 +151,9 @@ export function evaluateModel(model: GPT2, opts: EvalOptions): EvalResult {
   const started = performance.now();
   let val: number | null = null;
   let batches = 0;
+  const B = opts.B ?? 4;
+  const T = opts.T ?? Math.min(1024, model.config.maxSeqLen);
   if (opts.valPattern) {
-    const B = opts.B ?? 4;
-    const T = opts.T ?? Math.min(1024, model.config.maxSeqLen);
     if (T > model.config.maxSeqLen)
       throw new InputError(`-t ${T}: longer than the model's maxT ${model.config.maxSeqLen}`);
     const loader = new DataLoader(opts.valPattern, B, T, { shuffle: false, flag: '--val' });
@@ -173,6 +176,8 @@ export function evaluateModel(model: GPT2, opts: EvalOptions): EvalResult {
     hellaswag_acc: acc,
     hellaswag_n: n,
     val_batches: batches,
+    B,
+    T,
     seconds: (performance.now() - started) / 1000,
   };
 }

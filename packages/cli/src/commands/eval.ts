@@ -81,11 +81,9 @@ export function registerEval(program: Command, io: CourseIO): void {
           return;
         }
         if (result.val_loss !== null) {
-          // evaluateModel's default T, repeated only to print it.
-          const T = flags.t ?? Math.min(1024, model.config.maxSeqLen);
           println(
             io.stdout,
-            `val loss ${result.val_loss.toFixed(4)} (${result.val_batches} batches of ${flags.b}×${T})`,
+            `val loss ${result.val_loss.toFixed(4)} (${result.val_batches} batches of ${result.B}×${result.T})`,
           );
         }
         if (result.hellaswag_acc !== null) {
