@@ -11,5 +11,6 @@ export { registerCpuKernels } from './kernels/cpu.js';
 export { registerWasmKernels } from './kernels/wasm.js';
 export * from './layers.js';
 export * from './llmc/index.js';
+export * from './nn/module.js';
 export * from './rand/mt19937.js';
 export * from './tidy-read.js';
