@@ -23,6 +23,7 @@ import {
   ensureDefaultData,
   evaluateModel,
   formatBudgetReport,
+  formatHellaSwag,
   loadRun,
   openLedger,
   parseTrainArgs,
@@ -75,7 +76,7 @@ async function main(): Promise<number> {
     });
     model.dispose();
     say(
-      `${dir}: val loss ${r.val_loss?.toFixed(4)} | HellaSwag ${r.hellaswag_acc?.toFixed(4)} (n=${r.hellaswag_n})`,
+      `${dir}: val loss ${r.val_loss?.toFixed(4)} | HellaSwag ${formatHellaSwag(r.hellaswag_acc ?? 0, r.hellaswag_n)}`,
     );
   }
 

@@ -206,7 +206,13 @@ describe('course eval', () => {
       '--backend',
       'cpu',
     );
-    expect(text.stdout.trim()).toBe(`HellaSwag ${correct}/5 = ${(correct / 5).toFixed(4)}`);
+    expect(text.stdout.trim()).toMatch(
+      new RegExp(
+        `^HellaSwag ${correct}/5 = ${(correct / 5).toFixed(4)} \\(95% CI 0\\.\\d{4}–[01]\\.\\d{4}, chance 0\\.25\\)$`,
+      ),
+    );
+    expect(report.hellaswag_ci95[0]).toBeLessThanOrEqual(correct / 5);
+    expect(report.hellaswag_ci95[1]).toBeGreaterThanOrEqual(correct / 5);
   });
 
   it('-t longer than the model’s maxT is exit 2 naming -t', async () => {

@@ -123,6 +123,29 @@ export function hellaswagAccuracy(
   };
 }
 
+/**
+ * Wilson score interval for an accuracy of `correct` out of `n` (default 95%):
+ * the p for which the observed accuracy is within z standard errors,
+ * (p̂ − p)² = z²·p(1 − p)/n. Unlike p̂ ± z·se it stays inside [0, 1] and
+ * behaves at small n, which is where a class's HellaSwag scores live
+ * (a few hundred examples: ±3–6 points).
+ */
+export function accuracyInterval(correct: number, n: number, z = 1.959963984540054): [number, number] {
+  if (n <= 0) return [0, 1];
+  const p = correct / n;
+  const z2n = (z * z) / n;
+  const center = (p + z2n / 2) / (1 + z2n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2n / (4 * n))) / (1 + z2n);
+  return [Math.max(0, center - half), Math.min(1, center + half)];
+}
+
+/** "62/200 = 0.3100 (95% CI 0.2500–0.3772, chance 0.25)": HellaSwag accuracy as tools print it. */
+export function formatHellaSwag(accuracy: number, n: number): string {
+  const correct = Math.round(accuracy * n);
+  const [lo, hi] = accuracyInterval(correct, n);
+  return `${correct}/${n} = ${accuracy.toFixed(4)} (95% CI ${lo.toFixed(4)}–${hi.toFixed(4)}, chance 0.25)`;
+}
+
 export interface EvalOptions {
   valPattern?: string;
   hellaswagPath?: string;
@@ -139,6 +162,8 @@ export interface EvalResult {
   val_loss: number | null;
   hellaswag_acc: number | null;
   hellaswag_n: number;
+  /** 95% Wilson interval of hellaswag_acc (null without HellaSwag). */
+  hellaswag_ci95: [number, number] | null;
   val_batches: number;
   /** The val batch shape used (defaults applied): B rows of T tokens. */
   B: number;
@@ -161,6 +186,7 @@ export function evaluateModel(model: GPT2, opts: EvalOptions): EvalResult {
     val = valLoss(model, loader, batches);
   }
   let acc: number | null = null;
+  let ci: [number, number] | null = null;
   let n = 0;
   if (opts.hellaswagPath) {
     let { examples } = readHellaSwag(opts.hellaswagPath);
@@ -170,11 +196,13 @@ export function evaluateModel(model: GPT2, opts: EvalOptions): EvalResult {
     });
     acc = result.accuracy;
     n = result.total;
+    ci = accuracyInterval(result.correct, n);
   }
   return {
     val_loss: val,
     hellaswag_acc: acc,
     hellaswag_n: n,
+    hellaswag_ci95: ci,
     val_batches: batches,
     B,
     T,

@@ -14,7 +14,7 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DataLoader } from '../src/dataloader.js';
-import { hellaswagAccuracy, valLoss } from '../src/eval.js';
+import { accuracyInterval, hellaswagAccuracy, valLoss } from '../src/eval.js';
 
 const config = gpt2Config({ depth: 1, channels: 16, heads: 2, vocabSize: 64, maxSeqLen: 32 });
 const V = config.vocabSize;
@@ -174,5 +174,30 @@ describe('hellaswagAccuracy', () => {
     const bad = [...examples.slice(0, 2), { label: 0, context: [], endings: [[1], [2], [3], [4]] }];
     expect(() => hellaswagAccuracy(model, bad)).toThrow(InputError);
     expect(() => hellaswagAccuracy(model, bad)).toThrow(/example 2/);
+  });
+});
+
+describe('accuracyInterval (Wilson, 95%)', () => {
+  const z = 1.959963984540054;
+  test('62/200 by hand: centre (p + z²/2n)/(1 + z²/n) ± half-width = [0.2500, 0.3772]', () => {
+    const [lo, hi] = accuracyInterval(62, 200);
+    expect(lo).toBeCloseTo(0.25, 3);
+    expect(hi).toBeCloseTo(0.37717, 4);
+  });
+  test('both ends solve (p̂ − p)² = z²·p(1 − p)/n', () => {
+    for (const [k, n] of [
+      [1, 10],
+      [250, 1000],
+      [37, 40],
+    ]) {
+      const phat = k / n;
+      for (const p of accuracyInterval(k, n))
+        expect((phat - p) ** 2).toBeCloseTo((z * z * p * (1 - p)) / n, 12);
+    }
+  });
+  test('stays inside [0, 1] at 0/n and n/n', () => {
+    expect(accuracyInterval(0, 20)[0]).toBe(0);
+    expect(accuracyInterval(20, 20)[1]).toBeCloseTo(1, 12);
+    expect(accuracyInterval(0, 0)).toEqual([0, 1]);
   });
 });

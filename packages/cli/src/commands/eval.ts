@@ -5,7 +5,7 @@
  * batches of B×T are run, the loss is the mean of the per-batch mean losses).
  */
 import { InputError } from '@course/models';
-import { evaluateModel } from '@course/trainer';
+import { evaluateModel, formatHellaSwag } from '@course/trainer';
 import type { Command } from 'commander';
 import { backendOption, integerIn } from '../flags.js';
 import { type CourseIO, println } from '../io.js';
@@ -67,12 +67,13 @@ export function registerEval(program: Command, io: CourseIO): void {
         });
         progress.stop();
         if (flags.json) {
-          const { val_loss, val_batches, hellaswag_acc, hellaswag_n, seconds } = result;
+          const { val_loss, val_batches, hellaswag_acc, hellaswag_n, hellaswag_ci95, seconds } = result;
           const report = {
             val_loss,
             val_batches,
             hellaswag_acc,
             hellaswag_n,
+            hellaswag_ci95,
             backend: backend.name,
             seconds,
             checkpoint: flags.checkpoint,
@@ -86,12 +87,8 @@ export function registerEval(program: Command, io: CourseIO): void {
             `val loss ${result.val_loss.toFixed(4)} (${result.val_batches} batches of ${result.B}×${result.T})`,
           );
         }
-        if (result.hellaswag_acc !== null) {
-          const correct = Math.round(result.hellaswag_acc * result.hellaswag_n);
-          println(
-            io.stdout,
-            `HellaSwag ${correct}/${result.hellaswag_n} = ${result.hellaswag_acc.toFixed(4)}`,
-          );
+        if (result.hellaswag_acc !== null && result.hellaswag_ci95 !== null) {
+          println(io.stdout, `HellaSwag ${formatHellaSwag(result.hellaswag_acc, result.hellaswag_n)}`);
         }
       } finally {
         progress.stop();
