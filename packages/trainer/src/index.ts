@@ -3,6 +3,7 @@ export * from './cost.js';
 export * from './data/index.js';
 export * from './dataloader.js';
 export * from './eval.js';
+export * from './fit/index.js';
 export * from './ledger.js';
 export * from './llmc-flags.js';
 export * from './mainlog.js';
