@@ -87,13 +87,28 @@ export function sigmoidNetGradient(spec: SigmoidNetSpec, weight: string, step = 
   if (!(weight in gradients)) {
     throw new InputError(`weight: found "${weight}", expected one of ${Object.keys(gradients).join(', ')}`);
   }
-  const plus = sigmoidNetLoss64(withWeight(spec, weight, step));
-  const minus = sigmoidNetLoss64(withWeight(spec, weight, -step));
-  return { weight, autodiff: gradients[weight], finiteDifference: (plus - minus) / (2 * step), step };
+  return {
+    weight,
+    autodiff: gradients[weight],
+    finiteDifference: sigmoidNetFiniteDifference(spec, weight, step),
+    step,
+  };
 }
 
-/** The loss in float64 plain JavaScript (the finite difference's function). */
-export function sigmoidNetLoss64(spec: SigmoidNetSpec): number {
+/**
+ * dL/d`weight` by the central difference (L(w+h) − L(w−h)) / 2h of the float64
+ * evaluation: no tensors, no backend (the grader's reference uses it).
+ */
+export function sigmoidNetFiniteDifference(spec: SigmoidNetSpec, weight: string, step = 1e-5): number {
+  checkSpec(spec);
+  const plus = sigmoidNet64(withWeight(spec, weight, step)).loss;
+  const minus = sigmoidNet64(withWeight(spec, weight, -step)).loss;
+  return (plus - minus) / (2 * step);
+}
+
+/** The forward pass and loss in float64 plain JavaScript (same formulas as the tfjs one). */
+export function sigmoidNet64(spec: SigmoidNetSpec): { hidden: number[]; outputs: number[]; loss: number } {
+  checkSpec(spec);
   const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
   const hidden = spec.W1[0].map((_, j) =>
     sigmoid(spec.x.reduce((s, xi, i) => s + xi * spec.W1[i][j], spec.b1)),
@@ -101,7 +116,8 @@ export function sigmoidNetLoss64(spec: SigmoidNetSpec): number {
   const outputs = spec.W2[0].map((_, k) =>
     sigmoid(hidden.reduce((s, hj, j) => s + hj * spec.W2[j][k], spec.b2)),
   );
-  return 0.5 * outputs.reduce((s, y, k) => s + (y - spec.targets[k]) ** 2, 0);
+  const loss = 0.5 * outputs.reduce((s, y, k) => s + (y - spec.targets[k]) ** 2, 0);
+  return { hidden, outputs, loss };
 }
 
 /** A copy of `spec` with `delta` added to the named weight. */
@@ -115,8 +131,13 @@ function withWeight(spec: SigmoidNetSpec, weight: string, delta: number): Sigmoi
   else if (weight === 'b2') copy.b2 += delta;
   else {
     const m = /^(W1|W2)\[(\d+)\]\[(\d+)\]$/.exec(weight);
-    if (!m) throw new InputError(`weight: found "${weight}", expected W1[i][j], W2[j][k], b1 or b2`);
-    copy[m[1] as 'W1' | 'W2'][Number(m[2])][Number(m[3])] += delta;
+    const row = m ? copy[m[1] as 'W1' | 'W2'][Number(m[2])] : undefined;
+    if (!m || !row || Number(m[3]) >= row.length) {
+      throw new InputError(
+        `weight: found "${weight}", expected W1[i][j], W2[j][k], b1 or b2 within the shapes`,
+      );
+    }
+    row[Number(m[3])] += delta;
   }
   return copy;
 }

@@ -3,8 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   evaluateSigmoidNet,
   type SigmoidNetSpec,
+  sigmoidNet64,
+  sigmoidNetFiniteDifference,
   sigmoidNetGradient,
-  sigmoidNetLoss64,
 } from '../src/sigmoid-net.js';
 
 // The nn-fundamentals homework network (W1, W2 are the handout's chosen values).
@@ -58,7 +59,10 @@ describe('evaluateSigmoidNet', () => {
     for (const [k, v] of r.outputs.entries()) expect(v).toBeCloseTo(y[k], 6);
     expect(r.loss).toBeCloseTo(loss, 7);
     expect(loss).toBeCloseTo(0.0546171, 6); // the handout's printed value
-    expect(sigmoidNetLoss64(NET)).toBeCloseTo(loss, 15);
+    const exact = sigmoidNet64(NET);
+    expect(exact.loss).toBeCloseTo(loss, 15);
+    for (const [j, v] of exact.hidden.entries()) expect(v).toBeCloseTo(h[j], 15);
+    for (const [k, v] of exact.outputs.entries()) expect(v).toBeCloseTo(y[k], 15);
   });
   it('autodiff equals the hand chain rule for W2[0][0], W1[0][0] and the shared b2', () => {
     const { gradients } = evaluateSigmoidNet(NET);
@@ -80,6 +84,7 @@ describe('evaluateSigmoidNet', () => {
   });
   it('rejects an unknown weight and a mis-shaped network', () => {
     expect(() => sigmoidNetGradient(NET, 'W3[0][0]')).toThrow(/expected one of W1\[0\]\[0\]/);
+    expect(() => sigmoidNetFiniteDifference(NET, 'W2[0][2]')).toThrow(/within the shapes/);
     expect(() => evaluateSigmoidNet({ ...NET, targets: [0.9] })).toThrow(InputError);
     expect(() => evaluateSigmoidNet({ ...NET, W2: [[0.1, 0.2]] })).toThrow(/W2: expected 3 rows/);
   });
