@@ -1,4 +1,11 @@
-export * from './computed.js';
-export * from './expr.js';
+/** Assignment specs, answer checkers, grading, Gradescope results and batch reports. */
+export { answerSchema, answersSchema } from './answers-schema.js';
+export { multipleCredit, normalizeText, numberInUnits } from './checkers.js';
+export { COMPUTED, type ComputedReference } from './computed.js';
+export { evaluateFormula, type Formula, formulaIds, parseFormula } from './expr.js';
+export * from './grade.js';
+export * from './results.js';
 export * from './spec.js';
 export { SPEC_SCHEMA } from './spec-schema.js';
+export { loadSubmission, parseLenientJson, readArtifact, type Submission } from './submission.js';
+export { acceptWindow, formatNumber, inWindow, type Window } from './tolerance.js';

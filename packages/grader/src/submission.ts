@@ -1,0 +1,179 @@
+/**
+ * A student's submission on disk: a folder with `answers.json` and the artifacts
+ * it names, or Gradescope's layout (`/autograder/submission/…` with
+ * `/autograder/submission_metadata.json` beside it). Nothing here throws on a
+ * bad submission: every problem is recorded and becomes a per-question message.
+ * Student files are only ever read as text or JSON, never executed.
+ */
+import { closeSync, existsSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
+import { isSafeRelativePath } from './spec.js';
+
+export interface Submission {
+  /** The folder holding answers.json (Gradescope: .../submission). */
+  dir: string;
+  /** Who: the submission folder's name (Gradescope: the folder given on the command line). */
+  student: string;
+  /** answers.json parsed; undefined when it could not be read (see `problem`). */
+  answers?: Record<string, unknown>;
+  /** Why answers.json is unusable, for every question's feedback. */
+  problem?: string;
+  /** From submission_metadata.json `created_at`, when present and valid. */
+  submittedAt?: Date;
+  /** Problems with submission_metadata.json (reported, never fatal). */
+  notes: string[];
+}
+
+/** A bare NaN/Infinity in answers.json (Python's json.dump writes them) arrives as this marker. */
+export const NON_FINITE = '\u0000non-finite:';
+
+/**
+ * Where answers.json lives for a path the user gave: the folder itself, its
+ * `submission/` child (Gradescope's /autograder), and where the metadata is.
+ */
+function layout(path: string): { dir: string; metadata?: string; student: string } {
+  const own = join(path, 'answers.json');
+  const gradescopeChild = join(path, 'submission');
+  if (!existsSync(own) && existsSync(gradescopeChild) && existsSync(join(path, 'submission_metadata.json'))) {
+    return {
+      dir: gradescopeChild,
+      metadata: join(path, 'submission_metadata.json'),
+      student: basename(path),
+    };
+  }
+  const besideParent = join(dirname(path), 'submission_metadata.json');
+  const metadata = existsSync(join(path, 'submission_metadata.json'))
+    ? join(path, 'submission_metadata.json')
+    : basename(path) === 'submission' && existsSync(besideParent)
+      ? besideParent
+      : undefined;
+  const student = basename(path) === 'submission' ? basename(dirname(path)) : basename(path);
+  return { dir: path, metadata, student };
+}
+
+/** Reads at most `limit` bytes of a regular file; `problem` says why not. */
+export function readLimited(path: string, limit: number): { text?: string; problem?: string } {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) return { problem: 'is not a regular file' };
+    size = st.size;
+  } catch (err) {
+    return { problem: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be read' };
+  }
+  if (size > limit) return { problem: `is ${size} bytes, over the limit of ${limit}` };
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return { text: buf.subarray(0, off).toString('utf8') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * JSON.parse, except that bare NaN, Infinity and -Infinity outside strings
+ * become marker strings, so the question holding one gets its own message
+ * ("NaN is not a number answer") instead of the whole file failing to parse.
+ */
+export function parseLenientJson(text: string): unknown {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    const word = /^(-?Infinity|NaN)/.exec(text.slice(i, i + 9));
+    if (word && !/[A-Za-z0-9_]/.test(text[i - 1] ?? '')) {
+      out += JSON.stringify(NON_FINITE + word[1]);
+      i += word[1].length;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return JSON.parse(out);
+}
+
+/** Loads a submission; never throws for anything the student controls. */
+export function loadSubmission(path: string, opts: { answersBytes: number }): Submission {
+  const { dir, metadata, student } = layout(path);
+  const sub: Submission = { dir, student, notes: [] };
+  if (metadata) readMetadata(metadata, sub);
+
+  const answersPath = join(dir, 'answers.json');
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    sub.problem = `${path}: not a folder`;
+    return sub;
+  }
+  const read = readLimited(answersPath, opts.answersBytes);
+  if (read.problem) {
+    sub.problem = `answers.json ${read.problem}`;
+    return sub;
+  }
+  try {
+    const data = parseLenientJson(read.text!.replace(/^\uFEFF/, ''));
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      sub.problem = 'answers.json must hold one JSON object {"<question id>": answer, …}';
+    } else {
+      sub.answers = data as Record<string, unknown>;
+    }
+  } catch (err) {
+    sub.problem = `answers.json is not valid JSON (${(err as Error).message})`;
+  }
+  return sub;
+}
+
+function readMetadata(path: string, sub: Submission): void {
+  const read = readLimited(path, 1 << 20);
+  if (read.problem) {
+    sub.notes.push(`submission_metadata.json ${read.problem}`);
+    return;
+  }
+  try {
+    const meta = JSON.parse(read.text!) as { created_at?: unknown };
+    const at = typeof meta.created_at === 'string' ? new Date(meta.created_at) : undefined;
+    if (at && !Number.isNaN(at.getTime())) sub.submittedAt = at;
+    else sub.notes.push('submission_metadata.json: created_at is missing or not a date');
+  } catch {
+    sub.notes.push('submission_metadata.json is not valid JSON');
+  }
+}
+
+/**
+ * A file the student names, read only if its path stays inside the submission:
+ * relative, no `..`, and (after symlinks) still under the submission folder.
+ */
+export function readArtifact(
+  sub: Submission,
+  relPath: string,
+  limit: number,
+): { text?: string; problem?: string } {
+  if (!isSafeRelativePath(relPath))
+    return { problem: `"${relPath}" is not a relative path inside the submission` };
+  const full = join(sub.dir, relPath);
+  let real: string;
+  try {
+    lstatSync(full);
+    real = realpathSync(full);
+  } catch {
+    return { problem: `${relPath} is missing` };
+  }
+  const root = realpathSync(sub.dir);
+  if (real !== root && !real.startsWith(root + sep)) {
+    return { problem: `${relPath} points outside the submission` };
+  }
+  const read = readLimited(real, limit);
+  return read.problem ? { problem: `${relPath} ${read.problem}` } : read;
+}
