@@ -30,7 +30,7 @@ export interface PlotOptions {
  * Font list for every text mark. resvg resolves the first family installed
  * (DejaVu on most Linux, Helvetica/Arial on macOS and Windows); a browser does the same.
  */
-const FONT = 'DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif';
+export const FONT = 'DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif';
 
 /** One plotted point; `series` is the run's legend label. */
 interface Point {
