@@ -1,6 +1,6 @@
 /**
- * Scaled dot-product attention and the pieces built on it, shared by GPT-2
- * (causal) and BERT (padding mask).
+ * Scaled dot-product attention and multi-head attention built on it, shared
+ * by GPT-2 (causal) and BERT (padding mask).
  *
  *   scores  = q·kᵀ / sqrt(d_k)            [B, H, Tq, Tk]
  *   scores += mask (0 keep, -inf drop)    causal and/or padding
@@ -8,6 +8,7 @@
  *   out     = weights·v                   [B, H, Tq, d_v]
  */
 import * as tf from '@tensorflow/tfjs';
+import { linear } from './layers.js';
 
 export interface AttentionOptions {
   /** Position i attends only to positions ≤ i (requires Tq = Tk). */
@@ -61,4 +62,146 @@ export function splitHeads(x: tf.Tensor3D, heads: number): tf.Tensor4D {
 export function mergeHeads(x: tf.Tensor4D): tf.Tensor3D {
   const [B, H, T, hs] = x.shape;
   return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [B, T, H * hs]);
+}
+
+/** A linear map in nn.Linear's layout: weight (out, in), optional bias (out). */
+export interface Projection {
+  weight: tf.Tensor2D;
+  bias?: tf.Tensor1D;
+}
+
+/**
+ * Multi-head attention weights: either one fused Q/K/V projection [3C, C]
+ * (rows [0,C) Q, [C,2C) K, [2C,3C) V: GPT-2, llm.c, nanoGPT) or three
+ * separate [C, C] ones (BERT); and the output projection [C, C].
+ */
+export type MultiHeadAttentionWeights =
+  | { qkv: Projection; proj: Projection }
+  | { q: Projection; k: Projection; v: Projection; proj: Projection };
+
+export interface MultiHeadAttentionOptions extends AttentionOptions {
+  /** Number of heads H; C must be a multiple of H (head size C/H). */
+  heads: number;
+}
+
+/**
+ * Self-attention with H heads: x [B, T, C] -> { output [B, T, C], weights [B, H, T, T] }.
+ *
+ *   q, k, v = x·W_qᵀ, x·W_kᵀ, x·W_vᵀ               [B, T, C] each
+ *   split into H heads of C/H channels            [B, H, T, C/H]
+ *   scaled dot-product attention per head         [B, H, T, C/H]
+ *   merge heads, output projection                [B, T, C]
+ *
+ * Projections run on [B·T, C] as plain 2-D products (`linear`), the fast path
+ * on wasm; the reshapes between [B, T, C] and [B·T, C] copy nothing.
+ */
+export function multiHeadAttention(
+  x: tf.Tensor3D,
+  w: MultiHeadAttentionWeights,
+  opts: MultiHeadAttentionOptions,
+): { output: tf.Tensor3D; weights: tf.Tensor4D } {
+  const [B, T, C] = x.shape;
+  const H = opts.heads;
+  if (!Number.isInteger(H) || H < 1 || C % H !== 0) {
+    throw new Error(`multi-head attention: ${C} channels do not split into ${H} heads`);
+  }
+  return tf.tidy(() => {
+    const rows = tf.reshape(x, [B * T, C]) as tf.Tensor2D; // [B·T, C]
+    let q: tf.Tensor3D;
+    let k: tf.Tensor3D;
+    let v: tf.Tensor3D;
+    if ('qkv' in w) {
+      const qkv = linear(rows, w.qkv.weight, w.qkv.bias); // [B·T, 3C]
+      [q, k, v] = tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2) as tf.Tensor3D[];
+    } else {
+      const project = (p: Projection) => tf.reshape(linear(rows, p.weight, p.bias), [B, T, C]) as tf.Tensor3D;
+      [q, k, v] = [project(w.q), project(w.k), project(w.v)];
+    }
+    const { output, weights } = scaledDotProductAttention(
+      splitHeads(q, H),
+      splitHeads(k, H),
+      splitHeads(v, H),
+      {
+        causal: opts.causal,
+        paddingMask: opts.paddingMask,
+      },
+    ); // [B, H, T, C/H]
+    const y = tf.reshape(mergeHeads(output), [B * T, C]) as tf.Tensor2D;
+    return { output: tf.reshape(linear(y, w.proj.weight, w.proj.bias), [B, T, C]) as tf.Tensor3D, weights };
+  });
+}
+
+/** Every step of scaled dot-product attention for one head, as plain arrays (rows = queries). */
+export interface AttentionSteps {
+  /** q·kᵀ [Tq, Tk] */
+  scores: number[][];
+  /** q·kᵀ / sqrt(d_k) */
+  scaled: number[][];
+  /** scaled with dropped positions set to −Infinity (causal: above the diagonal; padding: padded keys) */
+  masked: number[][];
+  /** softmax of each row of masked */
+  weights: number[][];
+  /** weights·v [Tq, d_v] */
+  output: number[][];
+}
+
+/**
+ * The attention worked example of the sequence-models lecture: 3 tokens,
+ * d_k = d_v = 2. Token 2 is "about" tokens 0 and 1 at once (q = k = (1, 1)).
+ */
+export const ATTENTION_WORKED_EXAMPLE = {
+  q: [
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ],
+  k: [
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ],
+  v: [
+    [1, 0],
+    [0, 2],
+    [3, 1],
+  ],
+} as const;
+
+/**
+ * Computes each step of single-head attention and returns all of them:
+ * q [Tq, d], k [Tk, d], v [Tk, dv]; `keyMask` [Tk] 1 keep / 0 padding.
+ * Defaults to ATTENTION_WORKED_EXAMPLE with a causal mask.
+ */
+export function attentionSteps(
+  q: readonly (readonly number[])[] = ATTENTION_WORKED_EXAMPLE.q,
+  k: readonly (readonly number[])[] = ATTENTION_WORKED_EXAMPLE.k,
+  v: readonly (readonly number[])[] = ATTENTION_WORKED_EXAMPLE.v,
+  opts: { causal?: boolean; keyMask?: readonly number[] } = { causal: true },
+): AttentionSteps {
+  const toArrays = (t: tf.Tensor) => t.arraySync() as number[][];
+  const tensors = tf.tidy(() => {
+    const qt = tf.tensor2d(q.map((r) => [...r]));
+    const kt = tf.tensor2d(k.map((r) => [...r]));
+    const vt = tf.tensor2d(v.map((r) => [...r]));
+    const [Tq, d] = qt.shape;
+    const Tk = kt.shape[0];
+    const scores = tf.matMul(qt, kt, false, true); // [Tq, Tk]
+    const scaled = tf.div(scores, Math.sqrt(d));
+    let keep = tf.ones([Tq, Tk]);
+    if (opts.causal) keep = tf.linalg.bandPart(keep, -1, 0); // key j ≤ query i
+    if (opts.keyMask) keep = tf.mul(keep, tf.tensor2d([[...opts.keyMask]])); // padded keys
+    const masked = tf.where(tf.cast(keep, 'bool'), scaled, tf.fill([Tq, Tk], Number.NEGATIVE_INFINITY));
+    const weights = tf.softmax(masked);
+    const output = tf.matMul(weights, vt);
+    return { scores, scaled, masked, weights, output };
+  });
+  const steps = {
+    scores: toArrays(tensors.scores),
+    scaled: toArrays(tensors.scaled),
+    masked: toArrays(tensors.masked),
+    weights: toArrays(tensors.weights),
+    output: toArrays(tensors.output),
+  };
+  tf.dispose(Object.values(tensors));
+  return steps;
 }

@@ -11,7 +11,7 @@
  *   loss / sampling use only the first V columns.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
+import { multiHeadAttention } from '../attention.js';
 import { InputError } from '../errors.js';
 import { crossEntropyPerRow, gelu, layerNorm, linear } from '../layers.js';
 import { type GPT2Config, numParameters, type ParameterName, parameterTensors } from './config.js';
@@ -149,19 +149,17 @@ export class GPT2 {
       const posEmb = tf.slice(this.wpe, [0, 0], [T, C]);
       let x = tf.reshape(tf.add(tokEmb, posEmb), [B * T, C]) as tf.Tensor2D; // [B·T, C]
       for (const block of this.blocks) {
-        // attention: fused QKV, rows [0,C) Q, [C,2C) K, [2C,3C) V
-        const qkv = linear(layerNorm(x, block.ln1w, block.ln1b) as tf.Tensor2D, block.qkvw, block.qkvb); // [B·T, 3C]
-        const [q, k, v] = tf.split(tf.reshape(qkv, [B, T, 3 * C]), 3, 2) as tf.Tensor3D[];
-        const { output } = scaledDotProductAttention(
-          splitHeads(q, NH),
-          splitHeads(k, NH),
-          splitHeads(v, NH),
+        // causal self-attention: fused QKV, rows [0,C) Q, [C,2C) K, [2C,3C) V, then the output projection
+        const ln1 = tf.reshape(layerNorm(x, block.ln1w, block.ln1b), [B, T, C]) as tf.Tensor3D;
+        const { output } = multiHeadAttention(
+          ln1,
           {
-            causal: true,
+            qkv: { weight: block.qkvw, bias: block.qkvb },
+            proj: { weight: block.attprojw, bias: block.attprojb },
           },
-        ); // [B, NH, T, hs]
-        const y = tf.reshape(mergeHeads(output), [B * T, C]) as tf.Tensor2D;
-        x = tf.add(x, linear(y, block.attprojw, block.attprojb));
+          { heads: NH, causal: true },
+        ); // [B, T, C]
+        x = tf.add(x, tf.reshape(output, [B * T, C]));
         // MLP
         const h = gelu(linear(layerNorm(x, block.ln2w, block.ln2b) as tf.Tensor2D, block.fcw, block.fcb)); // [B·T, 4C]
         x = tf.add(x, linear(h as tf.Tensor2D, block.fcprojw, block.fcprojb));
