@@ -5,8 +5,21 @@
  * adding an entry that calls the function in @course/models or @course/trainer
  * (args arrive as JSON: check them with the helpers below, which name the bad arg).
  */
-import { gpt2Config, numParameters } from '@course/models';
-import { DEFAULT_RATE_USD_PER_HOUR, PROBE_FIRST_STEP, PROBE_LAST_STEP, probeCost } from '@course/trainer';
+import { gpt2Config, mlpParameterCount, numParameters } from '@course/models';
+import {
+  averagePrecision,
+  DEFAULT_RATE_USD_PER_HOUR,
+  type FcLayerRoofline,
+  fcLayerRoofline,
+  PROBE_FIRST_STEP,
+  PROBE_LAST_STEP,
+  precisionRecallAt,
+  probeCost,
+  type ScoredLabel,
+  type SigmoidNetSpec,
+  sigmoidNet64,
+  sigmoidNetFiniteDifference,
+} from '@course/trainer';
 
 type Args = Record<string, unknown>;
 
@@ -43,6 +56,68 @@ function handoutProbe(args: Args) {
   });
 }
 
+/** args.NAME as an array of numbers (optionally of a given length). */
+function numbers(args: Args, name: string, length?: number): number[] {
+  const v = args[name];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
+    throw new Error(`args.${name}: expected an array of numbers`);
+  }
+  if (length !== undefined && v.length !== length) {
+    throw new Error(`args.${name}: expected ${length} numbers, found ${v.length}`);
+  }
+  return v as number[];
+}
+
+/** args.NAME as a matrix: a non-empty array of number rows of one length. */
+function matrix(args: Args, name: string): number[][] {
+  const v = args[name];
+  if (!Array.isArray(v) || v.length === 0) throw new Error(`args.${name}: expected an array of rows`);
+  const width = Array.isArray(v[0]) ? v[0].length : undefined;
+  return v.map((row, i) => numbers({ [`${name}[${i}]`]: row }, `${name}[${i}]`, width));
+}
+
+/** args.pairs: [{confidence, label}] with label 0/1 (the toolkit validates the values). */
+function scoredPairs(args: Args): ScoredLabel[] {
+  const v = args.pairs;
+  if (
+    !Array.isArray(v) ||
+    v.some((p) => typeof p !== 'object' || p === null || !('confidence' in p) || !('label' in p))
+  ) {
+    throw new Error('args.pairs: expected an array of {"confidence": number, "label": 0|1}');
+  }
+  return v as ScoredLabel[];
+}
+
+/** args.NAME, one of `choices`. */
+function choice<T extends string>(args: Args, name: string, choices: readonly T[], fallback?: T): T {
+  const v = args[name] ?? fallback;
+  if (typeof v !== 'string' || !choices.includes(v as T)) {
+    throw new Error(`args.${name}: expected one of ${choices.join(', ')}, found ${JSON.stringify(v)}`);
+  }
+  return v as T;
+}
+
+function sigmoidNetArgs(a: Args): SigmoidNetSpec {
+  return {
+    x: numbers(a, 'x'),
+    W1: matrix(a, 'W1'),
+    b1: arg(a, 'b1'),
+    W2: matrix(a, 'W2'),
+    b2: arg(a, 'b2'),
+    targets: numbers(a, 'targets'),
+  };
+}
+
+const ROOFLINE_FIELDS = [
+  'seconds',
+  'computeSeconds',
+  'memorySeconds',
+  'macs',
+  'bytes',
+  'arithmeticIntensity',
+  'ridgePoint',
+] as const satisfies readonly (keyof FcLayerRoofline)[];
+
 export const COMPUTED: Record<string, ComputedReference> = {
   gpt2_params: {
     summary:
@@ -65,5 +140,57 @@ export const COMPUTED: Record<string, ComputedReference> = {
   hw5_cost_usd: {
     summary: 'HW5 projected cost in USD = ms × steps / 3.6e6 × rate (args: ms, steps, rate=1.5)',
     compute: (a) => handoutProbe(a).costUsd,
+  },
+  mlp_params: {
+    summary: 'MLP parameters, weights and a bias per unit (args: layers [in, hidden…, out], bias=true)',
+    compute: (a) =>
+      mlpParameterCount(numbers(a, 'layers'), { bias: a.bias === undefined ? true : a.bias === true }),
+  },
+  sigmoid_net: {
+    summary:
+      'Two-layer sigmoid net with shared biases, L = ½Σ(y−t)², in float64 (args: x, W1, b1, W2, b2, targets, quantity hidden|output|loss|gradient, index (0-based) or weight "W1[i][j]"|"W2[j][k]"|"b1"|"b2")',
+    compute: (a) => {
+      const net = sigmoidNetArgs(a);
+      const quantity = choice(a, 'quantity', ['hidden', 'output', 'loss', 'gradient'] as const);
+      if (quantity === 'loss') return sigmoidNet64(net).loss;
+      if (quantity === 'gradient') {
+        if (typeof a.weight !== 'string')
+          throw new Error('args.weight: expected a weight name such as "W2[0][0]"');
+        return sigmoidNetFiniteDifference(net, a.weight);
+      }
+      const values = quantity === 'hidden' ? sigmoidNet64(net).hidden : sigmoidNet64(net).outputs;
+      const index = arg(a, 'index', { integer: true, min: 0 });
+      if (index >= values.length) throw new Error(`args.index: expected < ${values.length}, found ${index}`);
+      return values[index];
+    },
+  },
+  precision_at: {
+    summary:
+      'Precision when confidence ≥ threshold counts as positive (args: pairs [{confidence, label}], threshold)',
+    compute: (a) => precisionRecallAt(scoredPairs(a), arg(a, 'threshold')).precision,
+  },
+  recall_at: {
+    summary:
+      'Recall when confidence ≥ threshold counts as positive (args: pairs [{confidence, label}], threshold)',
+    compute: (a) => precisionRecallAt(scoredPairs(a), arg(a, 'threshold')).recall,
+  },
+  average_precision: {
+    summary: 'All-point interpolated average precision, VOC 2010+ (args: pairs [{confidence, label}])',
+    compute: (a) => averagePrecision(scoredPairs(a)),
+  },
+  fc_roofline: {
+    summary: `Roofline of a fully-connected layer (args: batch, inputs, outputs, bytesPerValue, macsPerCycle, clockHz, bandwidthBytesPerSecond, field ${ROOFLINE_FIELDS.join('|')}; default seconds)`,
+    compute: (a) => {
+      const r = fcLayerRoofline({
+        batch: arg(a, 'batch', { integer: true, min: 1 }),
+        inputs: arg(a, 'inputs', { integer: true, min: 1 }),
+        outputs: arg(a, 'outputs', { integer: true, min: 1 }),
+        bytesPerValue: arg(a, 'bytesPerValue', { min: 0 }),
+        macsPerCycle: arg(a, 'macsPerCycle', { min: 0 }),
+        clockHz: arg(a, 'clockHz', { min: 0 }),
+        bandwidthBytesPerSecond: arg(a, 'bandwidthBytesPerSecond', { min: 0 }),
+      });
+      return r[choice(a, 'field', ROOFLINE_FIELDS, 'seconds')];
+    },
   },
 };
