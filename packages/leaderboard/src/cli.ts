@@ -1,0 +1,337 @@
+/**
+ * `course-leaderboard`: serve, add-student, add-token, submit, worker. This
+ * file parses flags and calls the library; runLeaderboardCli takes an io
+ * object so tests can run commands in-process and read what they printed.
+ */
+import { openAsBlob } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { BACKEND_NAMES, type BackendChoice, InputError, reportError } from '@course/models';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type ConfigOverrides, readConfigFile, resolveConfig } from './config.js';
+import { openDatabase } from './db.js';
+import { startLeaderboard } from './server.js';
+import { Store } from './store.js';
+import { runLocalWorker, runRemoteWorker } from './worker.js';
+
+export interface Output {
+  write(text: string): unknown;
+}
+export interface LeaderboardIO {
+  stdout: Output;
+  stderr: Output;
+}
+const processIO: LeaderboardIO = { stdout: process.stdout, stderr: process.stderr };
+
+function integerIn(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+      throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+    }
+    return n;
+  };
+}
+
+function numberIn(
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+  exclusiveMin = false,
+): (value: string) => number {
+  return (value) => {
+    const x = Number(value);
+    if (value.trim() === '' || !Number.isFinite(x) || x < min || (exclusiveMin && x === min) || x > max) {
+      throw new InvalidArgumentError(
+        `expected a number ${exclusiveMin ? '>' : '≥'} ${min}${max < Number.POSITIVE_INFINITY ? ` and ≤ ${max}` : ''}`,
+      );
+    }
+    return x;
+  };
+}
+
+/** -1 (the whole split) or a positive count, as `course eval --batches`. */
+function batchCount(value: string): number {
+  return value.trim() === '-1' ? -1 : integerIn(1)(value);
+}
+
+function backendOption(): Option {
+  return new Option('--backend <name>', 'TensorFlow.js backend for evaluations')
+    .choices(['auto', ...BACKEND_NAMES])
+    .default('auto')
+    .env('COURSE_BACKEND');
+}
+
+interface ServeFlags {
+  db: string;
+  port: number;
+  host: string;
+  val?: string;
+  hellaswag?: string;
+  valBatches?: number;
+  hellaswagLimit?: number;
+  b?: number;
+  t?: number;
+  depth?: number;
+  channels?: number;
+  heads?: number;
+  maxSeqLen?: number;
+  vocabSize?: number;
+  publicFraction?: number;
+  dailyLimit?: number;
+  budgetUsd?: number;
+  deadline?: string;
+  workers: number;
+  config?: string;
+  backend: string;
+}
+
+/** Config file, then flags given on the command line. */
+function serveConfig(flags: ServeFlags) {
+  const overrides: ConfigOverrides = flags.config ? readConfigFile(flags.config) : {};
+  const arch = overrides.architecture ?? { depth: 6, channels: 384, heads: 6 };
+  const archFlags = { depth: flags.depth, channels: flags.channels, heads: flags.heads };
+  const extra = { maxSeqLen: flags.maxSeqLen, vocabSize: flags.vocabSize };
+  const architecture = { ...arch };
+  for (const [k, v] of Object.entries({ ...archFlags, ...extra })) {
+    if (v !== undefined) (architecture as Record<string, number>)[k] = v;
+  }
+  const evaluation = { ...overrides.evaluation };
+  if (flags.valBatches !== undefined) evaluation.valBatches = flags.valBatches;
+  if (flags.b !== undefined) evaluation.B = flags.b;
+  if (flags.t !== undefined) evaluation.T = flags.t;
+  if (flags.hellaswagLimit !== undefined) evaluation.hellaswagLimit = flags.hellaswagLimit;
+  const merged: ConfigOverrides = { ...overrides, architecture, evaluation };
+  if (flags.publicFraction !== undefined) merged.publicFraction = flags.publicFraction;
+  if (flags.dailyLimit !== undefined) merged.dailyLimit = flags.dailyLimit;
+  if (flags.budgetUsd !== undefined) merged.tuningBudgetUsd = flags.budgetUsd;
+  if (flags.deadline !== undefined) merged.deadline = flags.deadline;
+  return resolveConfig(merged, flags.config ?? 'flags');
+}
+
+function println(out: Output, line = ''): void {
+  out.write(`${line}\n`);
+}
+
+function buildProgram(io: LeaderboardIO, running: { stop?: () => Promise<void> }): Command {
+  const program = new Command('course-leaderboard')
+    .description('Class leaderboard: students submit llm.c checkpoints; workers score them on held-out data.')
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
+    .showHelpAfterError('(add --help for usage)');
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  course-leaderboard add-student alice --db class.db      prints alice's token (last line)
+  course-leaderboard serve --db class.db --port 8080 --val 'data/*_val_*.bin' --hellaswag data/hellaswag_val.bin --workers 1
+  course-leaderboard submit --server http://host:8080 --token T --checkpoint log/model_00005000.bin --max-lr 6e-4 --spend-usd 12.5
+  course-leaderboard add-token gpu-box --role worker --db class.db
+  course-leaderboard worker --server http://host:8080 --token WORKER_TOKEN      (on a GPU machine)
+
+Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
+  );
+
+  program
+    .command('serve')
+    .summary('run the web server (and local workers)')
+    .requiredOption('--db <file>', 'SQLite database (created if missing)')
+    .option('--port <n>', 'port (0 = any free port)', integerIn(0), 8080)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--val <glob>', "held-out validation shards, e.g. 'data/*_val_*.bin' (quote it)")
+    .option('--hellaswag <file>', 'held-out llm.c HellaSwag file')
+    .option('--val-batches <n>', 'val batches per split; -1 = the whole split', batchCount)
+    .option('--hellaswag-limit <n>', 'score only the first n HellaSwag examples of each split', integerIn(1))
+    .option('-b <B>', 'evaluation batch size', integerIn(1))
+    .option('-t <T>', 'evaluation sequence length', integerIn(1))
+    .option('--depth <n>', 'required layers', integerIn(1))
+    .option('--channels <n>', 'required channels', integerIn(1))
+    .option('--heads <n>', 'required heads', integerIn(1))
+    .option('--max-seq-len <n>', 'required max_seq_len (default: any ≥ -t)', integerIn(1))
+    .option('--vocab-size <n>', 'required vocab_size (default: any)', integerIn(1))
+    .option('--public-fraction <x>', 'share of held-out data on the public board', numberIn(0, 1, true))
+    .option('--daily-limit <n>', 'submissions per student per UTC day', integerIn(1))
+    .option('--budget-usd <x>', 'tuning budget; spend above it is flagged', numberIn(0))
+    .option('--deadline <iso>', 'when the private board is revealed')
+    .option('--workers <n>', 'local worker processes to start', integerIn(0), 0)
+    .option('--config <file>', 'JSON file with the class rules (flags override it)')
+    .addOption(backendOption())
+    .action(async (flags: ServeFlags) => {
+      if (!flags.val && !flags.hellaswag)
+        throw new InputError('--val / --hellaswag: found neither, expected at least one');
+      const config = serveConfig(flags);
+      const lb = await startLeaderboard({
+        dbPath: flags.db,
+        config,
+        valPattern: flags.val,
+        hellaswagPath: flags.hellaswag,
+        port: flags.port,
+        host: flags.host,
+        workers: flags.workers,
+        backend: flags.backend,
+        log: (line) => println(io.stderr, line),
+      });
+      const a = config.architecture;
+      println(
+        io.stdout,
+        `leaderboard: ${lb.url}/ (required d${a.depth} c${a.channels} h${a.heads}; ${flags.workers} local worker(s))`,
+      );
+      // Runs until a signal; `running.stop` lets an in-process caller end it.
+      await new Promise<void>((done) => {
+        const stop = async () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          await lb.close();
+          done();
+        };
+        running.stop = stop;
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+
+  program
+    .command('add-student')
+    .summary('add a student; prints their token (last line; it is shown only once)')
+    .argument('<name>', 'student name (letters, digits, . _ -)')
+    .requiredOption('--db <file>', 'SQLite database (created if missing)')
+    .action((name: string, flags: { db: string }) => {
+      const store = new Store(openDatabase(flags.db));
+      try {
+        const { token } = store.addStudent(name);
+        println(io.stdout, `added student ${name}; their token (give it to them, it is not shown again):`);
+        println(io.stdout, token);
+      } finally {
+        store.db.close();
+      }
+    });
+
+  program
+    .command('add-token')
+    .summary('a token for a TA (admin) or an evaluation machine (worker); printed last')
+    .argument('<name>', 'who or what holds it')
+    .requiredOption('--db <file>', 'SQLite database (created if missing)')
+    .addOption(
+      new Option('--role <role>', 'admin or worker').choices(['admin', 'worker']).makeOptionMandatory(),
+    )
+    .action((name: string, flags: { db: string; role: 'admin' | 'worker' }) => {
+      const store = new Store(openDatabase(flags.db));
+      try {
+        const token = store.addServiceToken(name, flags.role);
+        println(io.stdout, `added ${flags.role} token "${name}":`);
+        println(io.stdout, token);
+      } finally {
+        store.db.close();
+      }
+    });
+
+  program
+    .command('submit')
+    .summary('upload a checkpoint to a leaderboard server')
+    .requiredOption('--server <url>', 'leaderboard URL, e.g. http://host:8080')
+    .requiredOption('--token <token>', 'your token (env LEADERBOARD_TOKEN)')
+    .requiredOption('--checkpoint <file>', 'llm.c checkpoint (model_*.bin)')
+    .requiredOption(
+      '--max-lr <x>',
+      'the max learning rate you chose',
+      numberIn(0, Number.POSITIVE_INFINITY, true),
+    )
+    .requiredOption('--spend-usd <x>', 'your tuning spend in USD', numberIn(0))
+    .option('--wait', 'wait until the submission is scored or failed')
+    .action(
+      async (flags: {
+        server: string;
+        token: string;
+        checkpoint: string;
+        maxLr: number;
+        spendUsd: number;
+        wait?: boolean;
+      }) => {
+        let blob: Blob;
+        try {
+          blob = await openAsBlob(flags.checkpoint);
+        } catch (err) {
+          throw new InputError(
+            `--checkpoint ${flags.checkpoint}: cannot read file (${(err as NodeJS.ErrnoException).code})`,
+          );
+        }
+        const form = new FormData();
+        form.set('max_lr', String(flags.maxLr));
+        form.set('spend_usd', String(flags.spendUsd));
+        form.set('checkpoint', blob, basename(flags.checkpoint));
+        const headers = { authorization: `Bearer ${flags.token}` };
+        const res = await fetch(new URL('/api/submissions', flags.server), {
+          method: 'POST',
+          body: form,
+          headers,
+        });
+        const body = (await res.json()) as { id?: number; error?: string; status?: string };
+        if (!res.ok) throw new InputError(`${flags.server}: HTTP ${res.status}: ${body.error}`);
+        println(io.stdout, JSON.stringify(body));
+        if (!flags.wait) return;
+        for (;;) {
+          await new Promise((r) => setTimeout(r, 1000));
+          const poll = await fetch(new URL(`/api/submissions/${body.id}`, flags.server), { headers });
+          const state = (await poll.json()) as { status: string };
+          if (state.status === 'scored' || state.status === 'failed') {
+            println(io.stdout, JSON.stringify(state));
+            return;
+          }
+        }
+      },
+    );
+
+  program
+    .command('worker')
+    .summary('evaluate queued submissions (local: --db; remote: --server and --token)')
+    .option('--db <file>', 'the server’s database (a worker on the same machine)')
+    .option('--server <url>', 'leaderboard URL (a worker on another machine)')
+    .option('--token <token>', 'worker token from `add-token --role worker` (env LEADERBOARD_WORKER_TOKEN)')
+    .option('--name <name>', 'worker name in logs and scores')
+    .option('--cache <dir>', 'remote: where downloads are kept', join(tmpdir(), 'course-leaderboard-worker'))
+    .option('--once', 'stop when the queue is empty')
+    .addOption(backendOption())
+    .action(
+      async (flags: {
+        db?: string;
+        server?: string;
+        token?: string;
+        name?: string;
+        cache: string;
+        once?: boolean;
+        backend: string;
+      }) => {
+        const common = {
+          name: flags.name,
+          backend: flags.backend as BackendChoice,
+          once: flags.once,
+          log: (line: string) => println(io.stderr, line),
+        };
+        const token = flags.token ?? process.env.LEADERBOARD_WORKER_TOKEN;
+        if (flags.db && flags.server)
+          throw new InputError('--db / --server: give one (local or remote worker), not both');
+        if (flags.db) {
+          const n = await runLocalWorker(resolve(flags.db), common);
+          println(io.stdout, `${n} job(s) processed`);
+        } else if (flags.server) {
+          if (!token) throw new InputError('--token: missing (a remote worker needs a worker token)');
+          const n = await runRemoteWorker({ ...common, server: flags.server, token, cacheDir: flags.cache });
+          println(io.stdout, `${n} job(s) processed`);
+        } else {
+          throw new InputError('--db / --server: found neither, expected one');
+        }
+      },
+    );
+  return program;
+}
+
+/** Runs `course-leaderboard` with `argv` (after the command name); resolves with the exit code. */
+export async function runLeaderboardCli(argv: string[], io: LeaderboardIO = processIO): Promise<number> {
+  const running: { stop?: () => Promise<void> } = {};
+  try {
+    await buildProgram(io, running).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    return reportError(error, (line) => println(io.stderr, line));
+  }
+}

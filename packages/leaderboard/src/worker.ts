@@ -1,0 +1,263 @@
+/**
+ * Evaluation workers. Both kinds claim a job with a lease, score the
+ * checkpoint with scoreCheckpoint (evaluateModel on each side of the split)
+ * and report in one step; a worker that dies mid-job loses its lease, the job
+ * is claimed again when the lease expires and finishes exactly once.
+ *
+ * - Local (`course-leaderboard worker --db FILE`): same machine as the server,
+ *   reads the database, the stored checkpoint and the split files directly.
+ * - Remote (`course-leaderboard worker --server URL --token T`): any machine
+ *   (a TA's GPU box); claims over HTTP, downloads the checkpoint and the
+ *   held-out split (cached by sha256), posts the score, as EvalAI's remote
+ *   evaluation workers do.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { type BackendChoice, CourseError, InputError, selectBackend } from '@course/models';
+import { checkpointPath, dataDirFor } from './app.js';
+import type { EvaluationSettings, LeaderboardConfig } from './config.js';
+import { openDatabase } from './db.js';
+import { scoreCheckpoint } from './evaluate.js';
+import { type HeldoutManifest, sha256FileStream } from './heldout.js';
+import type { ScoreInput } from './store.js';
+import { Store } from './store.js';
+
+/** What a local worker needs to know, written to the database by `serve`. */
+export interface WorkerSetup {
+  evaluation: EvaluationSettings;
+  leaseSeconds: number;
+  maxAttempts: number;
+  heldout: { manifest: HeldoutManifest; folder: string };
+}
+
+export const WORKER_SETUP_KEY = 'worker_setup';
+
+export function publishWorkerSetup(
+  store: Store,
+  config: LeaderboardConfig,
+  heldout: { manifest: HeldoutManifest; folder: string },
+): void {
+  const setup: WorkerSetup = {
+    evaluation: config.evaluation,
+    leaseSeconds: config.leaseSeconds,
+    maxAttempts: config.maxAttempts,
+    heldout,
+  };
+  store.setSetting(WORKER_SETUP_KEY, setup);
+}
+
+export interface WorkerOptions {
+  /** Worker name in logs and on scores (default host:pid). */
+  name?: string;
+  backend?: BackendChoice;
+  /** Stop when the queue is empty instead of waiting for more jobs. */
+  once?: boolean;
+  /** Wait between polls of an empty queue (ms). */
+  pollMs?: number;
+  /** Stops the loop between jobs. */
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+function defaultName(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+/** The message stored for a failed evaluation: the user's file at fault, or ours. */
+function failureMessage(err: unknown): string {
+  if (err instanceof CourseError) return `checkpoint could not be evaluated: ${err.message}`;
+  return `evaluation error on the server (not your fault; this does not count against your daily limit): ${
+    err instanceof Error ? err.message : String(err)
+  }`;
+}
+
+/** Processes one job from the store if there is one; returns whether it did. */
+export function runOneLocalJob(
+  store: Store,
+  setup: WorkerSetup,
+  dataDir: string,
+  worker: string,
+  log: (line: string) => void,
+): boolean {
+  const leaseMs = setup.leaseSeconds * 1000;
+  const job = store.claimJob(worker, leaseMs, setup.maxAttempts);
+  if (!job) return false;
+  log(`job ${job.job_id}: submission ${job.submission_id} (attempt ${job.attempts})`);
+  let score: ScoreInput;
+  try {
+    score = scoreCheckpoint(
+      checkpointPath(dataDir, job.checkpoint_sha256),
+      setup.heldout.manifest,
+      setup.heldout.folder,
+      setup.evaluation,
+      // better-sqlite3 is synchronous, so the lease can be renewed from inside the evaluation.
+      () => store.renewLease(job.job_id, job.lease_id, leaseMs),
+    );
+  } catch (err) {
+    const recorded = store.failJob(job.job_id, job.lease_id, failureMessage(err));
+    log(`job ${job.job_id}: failed${recorded ? '' : ' (lease lost; not recorded)'}: ${String(err)}`);
+    return true;
+  }
+  const recorded = store.finishJob(job.job_id, job.lease_id, worker, score);
+  log(
+    `job ${job.job_id}: ${recorded ? 'scored' : 'lease lost, result dropped'} (public HellaSwag ${score.public.hellaswag_acc}, val loss ${score.public.val_loss}; ${score.seconds.toFixed(1)} s)`,
+  );
+  return true;
+}
+
+/** The local worker loop over the database at `dbPath`; returns the number of jobs processed. */
+export async function runLocalWorker(dbPath: string, opts: WorkerOptions = {}): Promise<number> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const worker = opts.name ?? defaultName();
+  const store = new Store(openDatabase(dbPath));
+  try {
+    await selectBackend(opts.backend ?? 'auto', { log });
+    let done = 0;
+    while (!opts.signal?.aborted) {
+      const setup = store.getSetting<WorkerSetup>(WORKER_SETUP_KEY);
+      if (!setup) {
+        throw new InputError(
+          `--db ${dbPath}: no evaluation setup yet (start \`course-leaderboard serve\` on it once)`,
+        );
+      }
+      if (runOneLocalJob(store, setup, dataDirFor(dbPath), worker, log)) {
+        done++;
+        continue;
+      }
+      if (opts.once) break;
+      await sleep(opts.pollMs ?? 1000, opts.signal);
+    }
+    return done;
+  } finally {
+    store.db.close();
+  }
+}
+
+// ---------------------------------------------------------------------------- remote
+
+interface ClaimResponse {
+  job_id: number;
+  submission_id: number;
+  lease_id: string;
+  checkpoint_sha256: string;
+  evaluation: EvaluationSettings;
+  heldout: HeldoutManifest;
+}
+
+export interface RemoteWorkerOptions extends WorkerOptions {
+  server: string;
+  token: string;
+  /** Downloaded held-out files and checkpoints (default: a folder in the OS temp dir). */
+  cacheDir: string;
+}
+
+async function api(opts: RemoteWorkerOptions, path: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(new URL(path, opts.server), {
+    ...init,
+    headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json', ...init.headers },
+  });
+  if (res.status >= 400 && res.status !== 409) {
+    const text = await res.text();
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error: string }).error;
+    } catch {}
+    throw new InputError(`${opts.server}${path}: HTTP ${res.status}: ${message}`);
+  }
+  return res;
+}
+
+/** Downloads `path` to `file` unless a file with that sha256 is there already. */
+async function download(
+  opts: RemoteWorkerOptions,
+  path: string,
+  file: string,
+  sha256: string,
+): Promise<void> {
+  if (existsSync(file) && (await sha256FileStream(file)) === sha256) return;
+  const res = await api(opts, path);
+  if (res.status === 409) throw new Error(`${path}: lease lost before the download`);
+  const tmp = `${file}.part`;
+  await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(tmp));
+  const got = await sha256FileStream(tmp);
+  if (got !== sha256) {
+    rmSync(tmp, { force: true });
+    throw new Error(`${path}: downloaded sha256 ${got}, expected ${sha256}`);
+  }
+  renameSync(tmp, file);
+}
+
+/** One remote job, if the server has one; returns whether it did one. */
+export async function runOneRemoteJob(
+  opts: RemoteWorkerOptions,
+  log: (line: string) => void,
+): Promise<boolean> {
+  const worker = opts.name ?? defaultName();
+  const res = await api(opts, '/api/worker/claim', { method: 'POST', body: JSON.stringify({ worker }) });
+  if (res.status === 204) return false;
+  const job = (await res.json()) as ClaimResponse;
+  log(`job ${job.job_id}: submission ${job.submission_id} from ${opts.server}`);
+  const manifest = job.heldout;
+  const splitId = createHash('sha256').update(JSON.stringify(manifest.files)).digest('hex').slice(0, 16);
+  const folder = join(opts.cacheDir, 'heldout', splitId);
+  mkdirSync(folder, { recursive: true });
+  mkdirSync(join(opts.cacheDir, 'checkpoints'), { recursive: true });
+  const checkpoint = join(opts.cacheDir, 'checkpoints', `${job.checkpoint_sha256}.bin`);
+  const post = (body: unknown) =>
+    api(opts, `/api/worker/jobs/${job.job_id}/result`, { method: 'POST', body: JSON.stringify(body) });
+  let body: unknown;
+  try {
+    for (const [name, sha] of Object.entries(manifest.files)) {
+      await download(opts, `/api/worker/heldout/${encodeURIComponent(name)}`, join(folder, name), sha);
+    }
+    await download(
+      opts,
+      `/api/worker/jobs/${job.job_id}/checkpoint?lease=${encodeURIComponent(job.lease_id)}`,
+      checkpoint,
+      job.checkpoint_sha256,
+    );
+    const score = scoreCheckpoint(checkpoint, manifest, folder, job.evaluation);
+    body = { lease: job.lease_id, score };
+    log(
+      `job ${job.job_id}: public HellaSwag ${score.public.hellaswag_acc}, val loss ${score.public.val_loss}`,
+    );
+  } catch (err) {
+    body = { lease: job.lease_id, error: failureMessage(err) };
+    log(`job ${job.job_id}: failed: ${String(err)}`);
+  } finally {
+    rmSync(checkpoint, { force: true });
+  }
+  const reply = await post(body);
+  if (reply.status === 409) log(`job ${job.job_id}: lease lost, the server dropped this result`);
+  return true;
+}
+
+/** The remote worker loop; returns the number of jobs processed. */
+export async function runRemoteWorker(opts: RemoteWorkerOptions): Promise<number> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  await selectBackend(opts.backend ?? 'auto', { log });
+  let done = 0;
+  while (!opts.signal?.aborted) {
+    if (await runOneRemoteJob(opts, log)) {
+      done++;
+      continue;
+    }
+    if (opts.once) break;
+    await sleep(opts.pollMs ?? 2000, opts.signal);
+  }
+  return done;
+}

@@ -1,0 +1,443 @@
+/**
+ * The leaderboard over real HTTP (the app listening on a free port, requests
+ * by fetch): the whole flow, the refusals (401/400/413/429), ties, the remote
+ * worker protocol and the private board.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GPT2, readCheckpoint, selectBackend } from '@course/models';
+import { evaluateModel } from '@course/trainer';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { acceptedCheckpointBytes } from '../src/app.js';
+import { sideFiles } from '../src/heldout.js';
+import type { BoardRow } from '../src/ranking.js';
+import { runOneLocalJob, runOneRemoteJob, type WorkerSetup } from '../src/worker.js';
+import {
+  startTestServer,
+  submit,
+  type TestServer,
+  TINY_ARCH,
+  tempDir,
+  tinyCheckpoint,
+  tinyConfig,
+} from './helpers/fixtures.js';
+
+const dir = tempDir();
+let server: TestServer;
+const tokens: Record<string, string> = {};
+const silent = () => {};
+
+function runLocalQueue(s: TestServer): number {
+  const setup = s.store.getSetting<WorkerSetup>('worker_setup')!;
+  let n = 0;
+  while (runOneLocalJob(s.store, setup, s.dataDir, 'test-worker', silent)) n++;
+  return n;
+}
+
+interface SplitJson {
+  val_loss: number | null;
+  hellaswag_acc: number | null;
+  hellaswag_n: number;
+}
+/** The JSON of GET /api/submissions/:id and GET /api/leaderboard, as far as the tests read it. */
+interface ApiJson {
+  error?: string;
+  status?: string;
+  checkpoint_sha256?: string;
+  metrics?: {
+    public: SplitJson;
+    private: SplitJson | null;
+    evaluator_version: string;
+    heldout_sha256: Record<string, string>;
+  } | null;
+  rows?: BoardRow[];
+}
+
+async function getJson(path: string, token?: string): Promise<{ status: number; body: ApiJson }> {
+  const res = await fetch(`${server.url}${path}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return { status: res.status, body: (await res.json()) as ApiJson };
+}
+
+/** What `course eval` reports for `checkpoint` on one side's split files: the expected score. */
+function courseEval(checkpoint: string, side: 'public' | 'private', on: TestServer = server) {
+  const setup = on.store.getSetting<WorkerSetup>('worker_setup')!;
+  const files = sideFiles(setup.heldout.manifest, setup.heldout.folder, side);
+  const { config, params } = readCheckpoint(checkpoint);
+  const model = new GPT2(config, params);
+  const r = evaluateModel(model, {
+    valPattern: files.valPattern!,
+    hellaswagPath: files.hellaswagPath!,
+    batches: 4,
+    B: 2,
+    T: 16,
+  });
+  model.dispose();
+  return r;
+}
+
+beforeAll(async () => {
+  await selectBackend('cpu');
+  server = await startTestServer(tinyConfig({ dailyLimit: 3 }), dir);
+  for (const name of ['alice', 'bob', 'carol', 'dave']) {
+    const res = await fetch(`${server.url}/api/admin/students`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    expect(res.status).toBe(201);
+    tokens[name] = ((await res.json()) as { token: string }).token;
+  }
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('whole flow: submit, worker scores, board ranks', () => {
+  const seeds = { alice: 1, bob: 2 };
+  const ids: Record<string, number> = {};
+
+  test('submissions are accepted with 202 and an id, queued', async () => {
+    for (const [name, seed] of Object.entries(seeds)) {
+      const checkpoint = readFileSync(tinyCheckpoint(dir, seed));
+      const res = await submit(server.url, tokens[name], { checkpoint, max_lr: '6e-4', spend_usd: '12.5' });
+      expect(res.status).toBe(202);
+      expect(res.body.status).toBe('queued');
+      ids[name] = res.body.id as number;
+    }
+    const { status, body } = await getJson(`/api/submissions/${ids.alice}`, tokens.alice);
+    expect(status).toBe(200);
+    expect(body.status).toBe('queued');
+    expect(body.metrics).toBeNull();
+  });
+
+  test('the stored file is the uploaded bytes, under its sha256', async () => {
+    const { body } = await getJson(`/api/submissions/${ids.alice}`, tokens.alice);
+    const stored = readFileSync(join(server.dataDir, 'checkpoints', `${body.checkpoint_sha256}.bin`));
+    expect(Buffer.compare(stored, readFileSync(join(dir, 'model_seed1_v3.bin')))).toBe(0);
+  });
+
+  test('a worker scores them with the same numbers as course eval on the split files', async () => {
+    expect(runLocalQueue(server)).toBe(2);
+    for (const [name, seed] of Object.entries(seeds)) {
+      const { body } = await getJson(`/api/submissions/${ids[name]}`, tokens[name]);
+      expect(body.status).toBe('scored');
+      const expected = courseEval(join(dir, `model_seed${seed}_v3.bin`), 'public');
+      expect(body.metrics!.public.val_loss).toBe(expected.val_loss);
+      expect(body.metrics!.public.hellaswag_acc).toBe(expected.hellaswag_acc);
+      expect(body.metrics!.public.hellaswag_n).toBe(8); // half of the 16 examples
+      expect(body.metrics!.private).toBeNull(); // not revealed yet
+      expect(body.metrics!.evaluator_version).toContain('B=2 T=16 val_batches=4');
+      expect(Object.keys(body.metrics!.heldout_sha256).sort()).toEqual([
+        'private_hellaswag.bin',
+        'private_val_000000.bin',
+        'public_hellaswag.bin',
+        'public_val_000000.bin',
+      ]);
+    }
+  });
+
+  test('the JSON board ranks by HellaSwag desc then val loss asc, with a Wilson interval', async () => {
+    const { body } = await getJson('/api/leaderboard');
+    const rows = body.rows!;
+    expect(rows.map((r) => r.student).sort()).toEqual(['alice', 'bob']);
+    const expected = Object.entries(seeds)
+      .map(([name, seed]) => ({ name, r: courseEval(join(dir, `model_seed${seed}_v3.bin`), 'public') }))
+      .sort((a, b) => b.r.hellaswag_acc! - a.r.hellaswag_acc! || a.r.val_loss! - b.r.val_loss!);
+    expect(rows.map((r) => r.student)).toEqual(expected.map((e) => e.name));
+    expect(rows[0].rank).toBe(1);
+    const [lo, hi] = rows[0].hellaswag_ci95;
+    expect(lo).toBeLessThanOrEqual(rows[0].hellaswag_acc);
+    expect(hi).toBeGreaterThanOrEqual(rows[0].hellaswag_acc);
+    expect(rows[0].submissions).toBe(1);
+    expect(rows[0].max_lr).toBe(6e-4);
+    expect(rows[0].spend_usd).toBe(12.5);
+  });
+
+  test('a student cannot read another student’s submission (404, same as missing)', async () => {
+    const { status, body } = await getJson(`/api/submissions/${ids.alice}`, tokens.bob);
+    expect(status).toBe(404);
+    expect(body.error).toContain('not found');
+  });
+
+  test('the HTML board and the history page are served without scripts', async () => {
+    const html = await (await fetch(`${server.url}/`)).text();
+    expect(html).toContain('data-student="alice"');
+    expect(html).toContain('name="viewport"');
+    expect(html).not.toContain('<script');
+    const history = await fetch(`${server.url}/students/alice`);
+    expect(history.status).toBe(200);
+    expect(history.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await history.text()).toContain('scored');
+  });
+
+  test('a duplicate upload by the same student is recognised: same id, no new job', async () => {
+    const checkpoint = readFileSync(join(dir, 'model_seed1_v3.bin'));
+    const res = await submit(server.url, tokens.alice, { checkpoint, max_lr: '6e-4', spend_usd: '12.5' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: ids.alice, duplicate: true });
+    expect(server.store.queueCounts().queued).toBe(0);
+  });
+});
+
+describe('refusals', () => {
+  const good = () => readFileSync(join(dir, 'model_seed1_v3.bin'));
+
+  test('401 without a token or with an unknown one', async () => {
+    const none = await submit(server.url, null, { checkpoint: good(), max_lr: '1e-3', spend_usd: '1' });
+    expect(none.status).toBe(401);
+    expect(none.body.error).toContain('Authorization');
+    const wrong = await submit(server.url, 'not-a-token', {
+      checkpoint: good(),
+      max_lr: '1e-3',
+      spend_usd: '1',
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  test('400 for a garbage file, naming the magic', async () => {
+    const garbage = new Uint8Array(acceptedCheckpointBytes(server.config).v3).fill(7);
+    const res = await submit(server.url, tokens.carol, {
+      checkpoint: garbage,
+      name: 'junk.bin',
+      max_lr: '1e-3',
+      spend_usd: '1',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(
+      /^checkpoint "junk\.bin": header\[0\] magic: found \d+, expected 20240326/,
+    );
+  });
+
+  test('400 for a wrong architecture, naming the field and the requirement', async () => {
+    const { gpt2Config } = await import('@course/models');
+    const cases: [Partial<typeof TINY_ARCH>, string][] = [
+      [{ heads: 2 }, 'header[5] num_heads: found 2, expected 1 (required architecture d1 c16 h1)'],
+      [{ channels: 8 }, 'header[6] channels: found 8, expected 16 (required architecture d1 c16 h1)'],
+      [{ vocabSize: 50 }, 'header[3] vocab_size: found 50, expected 64'],
+    ];
+    for (const [change, message] of cases) {
+      const config = gpt2Config({ ...TINY_ARCH, ...change });
+      const checkpoint = readFileSync(tinyCheckpoint(dir, 9, 3, config));
+      const res = await submit(server.url, tokens.carol, { checkpoint, max_lr: '1e-3', spend_usd: '1' });
+      expect(res.status, message).toBe(400);
+      expect(res.body.error).toContain(message);
+    }
+    // Larger than any checkpoint of the required architecture can be: refused while uploading.
+    const wide = gpt2Config({ ...TINY_ARCH, channels: 32, heads: 2 });
+    const res = await submit(server.url, tokens.carol, {
+      checkpoint: readFileSync(tinyCheckpoint(dir, 9, 3, wide)),
+      max_lr: '1e-3',
+      spend_usd: '1',
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error).toContain('required architecture d1 c16 h1');
+  });
+
+  test('400 for a truncated file', async () => {
+    const res = await submit(server.url, tokens.carol, {
+      checkpoint: good().subarray(0, 5000),
+      max_lr: '1e-3',
+      spend_usd: '1',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toContain('truncated');
+  });
+
+  test('400 for missing or bad fields, each named', async () => {
+    const cases: [Record<string, string | undefined>, string][] = [
+      [{ max_lr: undefined, spend_usd: '1' }, 'max_lr: missing'],
+      [{ max_lr: '1e-3', spend_usd: undefined }, 'spend_usd: missing'],
+      [{ max_lr: '-0.001', spend_usd: '1' }, 'max_lr: must be > 0 (found "-0.001")'],
+      [{ max_lr: '0', spend_usd: '1' }, 'max_lr: must be > 0'],
+      [{ max_lr: '1e-3', spend_usd: '-5' }, 'spend_usd: must be >= 0 (found "-5")'],
+      [{ max_lr: 'fast', spend_usd: '1' }, 'max_lr: must be number (found "fast")'],
+      [{ max_lr: '', spend_usd: '1' }, 'max_lr: must be number'],
+    ];
+    for (const [fields, message] of cases) {
+      const res = await submit(server.url, tokens.carol, { checkpoint: good(), ...fields });
+      expect(res.status, message).toBe(400);
+      expect(res.body.error).toContain(message);
+    }
+    const noFile = await submit(server.url, tokens.carol, { max_lr: '1e-3', spend_usd: '1' });
+    expect(noFile.status).toBe(400);
+    expect(noFile.body.error).toContain('checkpoint: missing');
+  });
+
+  test('413 for a file larger than an fp32 checkpoint of the architecture', async () => {
+    const big = new Uint8Array(acceptedCheckpointBytes(server.config).v3 + 1);
+    const res = await submit(server.url, tokens.carol, { checkpoint: big, max_lr: '1e-3', spend_usd: '1' });
+    expect(res.status).toBe(413);
+    expect(res.body.error).toContain('larger than');
+  });
+
+  test('refused uploads used no quota and stored nothing', async () => {
+    expect(server.store.submissionsOf(server.store.studentByName('carol')!.id)).toHaveLength(0);
+  });
+
+  test('429 past the daily limit, naming the next UTC slot; failed evaluations do not count', async () => {
+    // dave: 3 a day (tinyConfig). His first submission's evaluation will fail.
+    const first = await submit(server.url, tokens.dave, {
+      checkpoint: readFileSync(tinyCheckpoint(dir, 21)),
+      max_lr: '1e-3',
+      spend_usd: '1',
+    });
+    expect(first.status).toBe(202);
+    // Its stored file disappears: the evaluation fails (the server's fault), which must not use quota.
+    const sub = server.store.submission(first.body.id as number)!;
+    writeFileSync(join(server.dataDir, 'checkpoints', `${sub.checkpoint_sha256}.bin`), 'lost');
+    runLocalQueue(server);
+    expect(server.store.submission(sub.id)!.status).toBe('failed');
+    for (const seed of [22, 23, 24]) {
+      const res = await submit(server.url, tokens.dave, {
+        checkpoint: readFileSync(tinyCheckpoint(dir, seed, 5)),
+        max_lr: '1e-3',
+        spend_usd: '1',
+      });
+      expect(res.status, `seed ${seed}`).toBe(202);
+    }
+    const over = await submit(server.url, tokens.dave, {
+      checkpoint: readFileSync(tinyCheckpoint(dir, 25)),
+      max_lr: '1e-3',
+      spend_usd: '1',
+    });
+    expect(over.status).toBe(429);
+    const now = server.store.now();
+    const midnight = new Date(now);
+    midnight.setUTCHours(24, 0, 0, 0);
+    expect(over.body.error).toContain(`next slot opens at ${midnight.toISOString()}`);
+    expect(Number(over.headers.get('retry-after'))).toBe(Math.ceil((midnight.getTime() - now) / 1000));
+    // The next UTC day has fresh slots.
+    server.advance(midnight.getTime() - now + 1000);
+    const tomorrow = await submit(server.url, tokens.dave, {
+      checkpoint: readFileSync(tinyCheckpoint(dir, 25)),
+      max_lr: '1e-3',
+      spend_usd: '1',
+    });
+    expect(tomorrow.status).toBe(202);
+    runLocalQueue(server);
+  });
+});
+
+describe('ties, remote workers, private board, CSV', () => {
+  test('the same model from two students is an exact tie: shared rank, earlier submission first', async () => {
+    const fresh = await startTestServer(tinyConfig(), tempDir());
+    try {
+      const t = { x: fresh.store.addStudent('xena').token, y: fresh.store.addStudent('yuri').token };
+      const model = readFileSync(tinyCheckpoint(dir, 7));
+      const other = readFileSync(tinyCheckpoint(dir, 8));
+      // yuri submits first, xena second (same bytes); a third model is different.
+      expect(
+        (await submit(fresh.url, t.y, { checkpoint: model, max_lr: '1e-3', spend_usd: '1' })).status,
+      ).toBe(202);
+      fresh.advance(1000);
+      expect(
+        (await submit(fresh.url, t.x, { checkpoint: model, max_lr: '2e-3', spend_usd: '1' })).status,
+      ).toBe(202);
+      const z = fresh.store.addStudent('zed').token;
+      fresh.advance(1000);
+      expect((await submit(fresh.url, z, { checkpoint: other, max_lr: '1e-3', spend_usd: '1' })).status).toBe(
+        202,
+      );
+      runLocalQueue(fresh);
+      const board = (await (await fetch(`${fresh.url}/api/leaderboard`)).json()) as { rows: BoardRow[] };
+      const yuri = board.rows.find((r) => r.student === 'yuri');
+      const xena = board.rows.find((r) => r.student === 'xena');
+      expect(yuri.rank).toBe(xena.rank);
+      expect(yuri.val_loss).toBe(xena.val_loss);
+      const order = board.rows.map((r) => r.student);
+      expect(order.indexOf('yuri')).toBe(order.indexOf('xena') - 1);
+      // Competition ranking: whoever comes after the tied pair skips a rank.
+      const zed = board.rows.find((r) => r.student === 'zed');
+      expect(zed.rank === 1 || zed.rank === 3).toBe(true);
+      // The TA's CSV shows the shared file.
+      const csv = await (
+        await fetch(`${fresh.url}/api/leaderboard.csv`, {
+          headers: { authorization: `Bearer ${fresh.adminToken}` },
+        })
+      ).text();
+      const xenaLine = csv.split('\n').find((l) => l.includes(',xena,'))!;
+      expect(xenaLine.endsWith(',yuri')).toBe(true);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('a remote worker claims over HTTP, downloads, scores; a stale lease is refused', async () => {
+    const fresh = await startTestServer(tinyConfig({ leaseSeconds: 30 }), tempDir());
+    try {
+      const token = fresh.store.addStudent('remo').token;
+      const path = tinyCheckpoint(dir, 11);
+      const res = await submit(fresh.url, token, {
+        checkpoint: readFileSync(path),
+        max_lr: '1e-3',
+        spend_usd: '3',
+      });
+      const id = res.body.id as number;
+      // A worker claims and then goes silent; after the lease the job is claimed again.
+      const headers = { authorization: `Bearer ${fresh.workerToken}`, 'content-type': 'application/json' };
+      const stale = (await (
+        await fetch(`${fresh.url}/api/worker/claim`, { method: 'POST', headers, body: '{}' })
+      ).json()) as { submission_id: number; job_id: number; lease_id: string };
+      expect(stale.submission_id).toBe(id);
+      expect(
+        (await fetch(`${fresh.url}/api/worker/claim`, { method: 'POST', headers, body: '{}' })).status,
+      ).toBe(204);
+      fresh.advance(31_000);
+      const did = await runOneRemoteJob(
+        { server: fresh.url, token: fresh.workerToken, cacheDir: tempDir('lb-cache-'), name: 'remote-1' },
+        silent,
+      );
+      expect(did).toBe(true);
+      const sub = (await (
+        await fetch(`${fresh.url}/api/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as ApiJson;
+      expect(sub.status).toBe('scored');
+      // The numbers course eval gives for the file on the split the server holds.
+      const expected = courseEval(path, 'public', fresh);
+      expect(sub.metrics!.public.val_loss).toBe(expected.val_loss);
+      expect(sub.metrics!.public.hellaswag_acc).toBe(expected.hellaswag_acc);
+      // The silent worker comes back with a result: refused, the score stays the first one.
+      const late = await fetch(`${fresh.url}/api/worker/jobs/${stale.job_id}/result`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ lease: stale.lease_id, error: 'late' }),
+      });
+      expect(late.status).toBe(409);
+      expect(fresh.store.submission(id)!.status).toBe('scored');
+      expect(fresh.store.db.prepare('SELECT COUNT(*) AS n FROM scores').get()).toEqual({ n: 1 });
+      // Students cannot use the worker API.
+      expect(
+        (
+          await fetch(`${fresh.url}/api/worker/claim`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).status,
+      ).toBe(401);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('the private board is hidden until an admin reveals it', async () => {
+    expect((await getJson('/api/leaderboard?board=private')).status).toBe(403);
+    expect((await getJson('/api/leaderboard?board=private', server.adminToken)).status).toBe(200);
+    expect((await getJson('/api/leaderboard.csv')).status).toBe(401);
+    const reveal = await fetch(`${server.url}/api/admin/reveal`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
+    expect(reveal.status).toBe(200);
+    const { status, body } = await getJson('/api/leaderboard?board=private');
+    expect(status).toBe(200);
+    const alice = body.rows!.find((r) => r.student === 'alice')!;
+    const expected = courseEval(join(dir, 'model_seed1_v3.bin'), 'private');
+    expect(alice.val_loss).toBe(expected.val_loss);
+    expect(alice.hellaswag_n).toBe(8);
+    const html = await (await fetch(`${server.url}/`)).text();
+    expect(html).toContain('Final board (private held-out split)');
+  });
+});
