@@ -1,0 +1,123 @@
+/** Ranking rules and the Wilson interval, against values worked out by hand. */
+import { describe, expect, test } from 'vitest';
+import { DEFAULT_CONFIG } from '../src/config.js';
+import { buildBoard, type ScoredSubmission, wilsonInterval } from '../src/ranking.js';
+
+describe('wilsonInterval (95%)', () => {
+  test('matches hand-computed values', () => {
+    // p = 0.5, n = 100, z = 1.96: centre 0.5, half-width 1.96·sqrt(0.0025 + 0.00009604)/1.038416 = 0.09617
+    const [lo, hi] = wilsonInterval(50, 100);
+    expect(lo).toBeCloseTo(0.40383, 4);
+    expect(hi).toBeCloseTo(0.59617, 4);
+    // 0 of 10: [0, z²/(n+z²)] = [0, 3.8415/13.8415] = [0, 0.27753]
+    const [lo0, hi0] = wilsonInterval(0, 10);
+    expect(lo0).toBe(0);
+    expect(hi0).toBeCloseTo(0.27753, 4);
+    // 8 of 8: symmetric to 0 of 8 → [8/(8+3.8415), 1] = [0.67558, 1]
+    const [lo8, hi8] = wilsonInterval(8, 8);
+    expect(lo8).toBeCloseTo(0.67558, 4);
+    expect(hi8).toBe(1);
+  });
+});
+
+let nextId = 1;
+function scored(
+  student: string,
+  acc: number | null,
+  loss: number | null,
+  opts: Partial<ScoredSubmission> = {},
+): ScoredSubmission {
+  const id = nextId++;
+  return {
+    id,
+    student_id: student.charCodeAt(0),
+    student,
+    checkpoint_sha256: 'x',
+    checkpoint_bytes: 1,
+    checkpoint_version: 3,
+    original_name: 'm.bin',
+    max_lr: 1e-3,
+    spend_usd: 5,
+    status: 'scored',
+    error: null,
+    created_at: 1_000 * id,
+    submission_id: id,
+    evaluator_version: 'v',
+    heldout_sha256: '{}',
+    public_val_loss: loss,
+    public_hellaswag_acc: acc,
+    public_hellaswag_n: 100,
+    private_val_loss: loss === null ? null : loss + 1,
+    private_hellaswag_acc: acc,
+    private_hellaswag_n: 100,
+    seconds: 1,
+    worker: 'w',
+    ...opts,
+  };
+}
+
+const counts = new Map<number, { count: number; last: number }>();
+const rules = { ...DEFAULT_CONFIG };
+
+describe('buildBoard', () => {
+  test('HellaSwag desc, then val loss asc; exact ties share a rank, earlier first; next rank skips', () => {
+    const subs = [
+      scored('a', 0.3, 3.0),
+      scored('b', 0.4, 3.5),
+      scored('c', 0.3, 2.9),
+      scored('d', 0.3, 3.0), // exact tie with a, submitted later
+      scored('e', null, 2.0), // no HellaSwag: last
+    ];
+    const board = buildBoard(subs, counts, rules, 'public');
+    expect(board.rows.map((r) => [r.student, r.rank])).toEqual([
+      ['b', 1],
+      ['c', 2],
+      ['a', 3],
+      ['d', 3],
+      ['e', 5],
+    ]);
+    expect(board.rows[0].hellaswag_ci95![0]).toBeCloseTo(wilsonInterval(40, 100)[0], 12);
+  });
+
+  test('ranking by val loss alone (configurable)', () => {
+    const subs = [scored('a', 0.9, 3.0), scored('b', 0.1, 2.0)];
+    const board = buildBoard(
+      subs,
+      counts,
+      { ...rules, ranking: [{ metric: 'val_loss', order: 'asc' }] },
+      'public',
+    );
+    expect(board.rows.map((r) => r.student)).toEqual(['b', 'a']);
+  });
+
+  test('selection: latest or best of a student’s scored submissions', () => {
+    const subs = [scored('a', 0.5, 3.0), scored('a', 0.2, 3.0), scored('b', 0.3, 3.0)];
+    const best = buildBoard(subs, counts, { ...rules, selection: 'best' }, 'public');
+    expect(best.rows.map((r) => [r.student, r.hellaswag_acc])).toEqual([
+      ['a', 0.5],
+      ['b', 0.3],
+    ]);
+    const latest = buildBoard(subs, counts, { ...rules, selection: 'latest' }, 'public');
+    expect(latest.rows.map((r) => [r.student, r.hellaswag_acc])).toEqual([
+      ['b', 0.3],
+      ['a', 0.2],
+    ]);
+  });
+
+  test('over budget: ranked separately, or excluded', () => {
+    const subs = [scored('a', 0.5, 3.0, { spend_usd: 25 }), scored('b', 0.3, 3.0, { spend_usd: 20 })];
+    const separate = buildBoard(subs, counts, { ...rules, overBudget: 'separate' }, 'public');
+    expect(separate.rows.map((r) => [r.student, r.rank, r.over_budget])).toEqual([['b', 1, false]]);
+    expect(separate.over_budget.map((r) => [r.student, r.rank, r.over_budget])).toEqual([['a', 1, true]]);
+    const excluded = buildBoard(subs, counts, { ...rules, overBudget: 'exclude' }, 'public');
+    expect(excluded.rows.map((r) => r.student)).toEqual(['b']);
+    expect(excluded.over_budget).toEqual([]);
+  });
+
+  test('the private side ranks on the private metrics', () => {
+    const subs = [scored('a', 0.3, 3.0, { private_hellaswag_acc: 0.1 }), scored('b', 0.2, 3.0)];
+    expect(buildBoard(subs, counts, rules, 'public').rows[0].student).toBe('a');
+    expect(buildBoard(subs, counts, rules, 'private').rows[0].student).toBe('b');
+    expect(buildBoard(subs, counts, rules, 'private').rows[0].val_loss).toBe(4.0);
+  });
+});
