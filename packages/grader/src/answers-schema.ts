@@ -83,7 +83,10 @@ export function answerTypeErrors(q: Question, value: unknown): string[] {
   if (validate(value)) return [];
   const errors = validate.errors ?? [];
   // anyOf failures list every branch; the branch errors say more than the summary line.
-  const useful = errors.filter((e) => e.keyword !== 'anyOf');
+  let useful = errors.filter((e) => e.keyword !== 'anyOf');
+  // {"value": 3.5, "run": 7}: the error inside the object says more than "expected number".
+  const deeper = useful.filter((e) => e.instancePath !== '');
+  if (deeper.length > 0) useful = deeper;
   return [
     ...new Set(
       (useful.length > 0 ? useful : errors).map((e) =>

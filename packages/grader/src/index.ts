@@ -1,9 +1,18 @@
 /** Assignment specs, answer checkers, grading, Gradescope results and batch reports. */
 export { answerSchema, answersSchema } from './answers-schema.js';
+export * from './batch.js';
 export { multipleCredit, normalizeText, numberInUnits } from './checkers.js';
+export {
+  type CheckOptions,
+  checkSubmission,
+  type GraderIO,
+  parseSubmittedAt,
+  runCourseGrade,
+} from './cli.js';
 export { COMPUTED, type ComputedReference } from './computed.js';
 export { evaluateFormula, type Formula, formulaIds, parseFormula } from './expr.js';
 export * from './grade.js';
+export { histogramBins, histogramSvg } from './histogram.js';
 export * from './results.js';
 export * from './spec.js';
 export { SPEC_SCHEMA } from './spec-schema.js';

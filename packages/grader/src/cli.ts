@@ -1,0 +1,150 @@
+/**
+ * The two front doors to one code path:
+ *   course-grade SPEC SUBMISSION… [--out DIR] [--format gradescope|json|csv] …   (TAs, Gradescope)
+ *   course check SPEC SUBMISSION                                                  (students; @course/cli)
+ * Both load the spec the same way and grade with gradeSubmission; `course check`
+ * then shows the visible questions of the same results.
+ */
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, reportError } from '@course/models';
+import { Command, CommanderError, Option } from 'commander';
+import { gradeBatch, gradebookCsv, loadOverrides, writeBatch } from './batch.js';
+import { type Grade, type GradeOptions, gradeSubmission } from './grade.js';
+import { feedbackMarkdown, gradescopeResults, resultsJson, studentResults } from './results.js';
+import { loadSpec } from './spec.js';
+
+export interface GraderOutput {
+  write(text: string): unknown;
+}
+export interface GraderIO {
+  stdout: GraderOutput;
+  stderr: GraderOutput;
+}
+const processIO: GraderIO = { stdout: process.stdout, stderr: process.stderr };
+
+/** `--submitted-at`: an ISO 8601 date-time. */
+export function parseSubmittedAt(value: string): Date {
+  const d = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(d.getTime())) {
+    throw new InputError(
+      `--submitted-at: found "${value}", expected an ISO 8601 date-time such as 2026-03-06T23:59:00-05:00`,
+    );
+  }
+  return d;
+}
+
+export interface CheckOptions {
+  submittedAt?: string;
+}
+
+/** What `course check` computes: the student's view of the one grading. */
+export function checkSubmission(specPath: string, submission: string, opts: CheckOptions = {}) {
+  const spec = loadSpec(specPath);
+  const grade = gradeSubmission(spec, submission, {
+    submittedAt: opts.submittedAt === undefined ? undefined : parseSubmittedAt(opts.submittedAt),
+  });
+  return { grade, results: studentResults(grade), feedback: feedbackMarkdown(grade, { studentView: true }) };
+}
+
+interface GradeFlags {
+  out?: string;
+  format: 'gradescope' | 'json' | 'csv';
+  overrides?: string;
+  submittedAt?: string;
+  published?: boolean;
+}
+
+function buildProgram(io: GraderIO): Command {
+  const program = new Command('course-grade')
+    .description(
+      'Grade submissions against an assignment spec; write Gradescope results.json, feedback, a gradebook.',
+    )
+    .argument('<spec>', 'assignment spec (assignments/<id>/spec.json)')
+    .argument(
+      '<submission...>',
+      'submission folders (answers.json + artifacts), or a Gradescope /autograder folder',
+    )
+    .option(
+      '--out <dir>',
+      'write per-student results.json and feedback.md, gradebook.csv, summary, histograms, key audit, regrade diff',
+    )
+    .addOption(
+      new Option('--format <format>', 'what to print when there is no --out')
+        .choices(['gradescope', 'json', 'csv'])
+        .default('gradescope'),
+    )
+    .option(
+      '--overrides <file>',
+      'TA scores: {"student": {"question": {"score", "reason"}}} (manual questions, corrections)',
+    )
+    .option('--submitted-at <iso>', 'submission time when there is no submission_metadata.json (late policy)')
+    .option(
+      '--published',
+      'grades are published: hidden questions count (spec hiddenScoring "zero-until-published")',
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
+    .showHelpAfterError('(add --help for usage)')
+    .action((specPath: string, submissions: string[], flags: GradeFlags) => {
+      const spec = loadSpec(specPath);
+      const opts: GradeOptions = {
+        overrides: flags.overrides ? loadOverrides(flags.overrides, spec) : undefined,
+        submittedAt: flags.submittedAt ? parseSubmittedAt(flags.submittedAt) : undefined,
+        published: flags.published,
+      };
+      const grades = gradeBatch(spec, submissions, opts);
+      if (flags.out) {
+        mkdirSync(flags.out, { recursive: true });
+        const written = writeBatch(spec, grades, flags.out);
+        for (const g of grades) io.stdout.write(`${g.student}: ${g.score} / ${g.maxScore}\n`);
+        if (written.audit.length > 0)
+          io.stderr.write(
+            `key audit: check ${written.audit.map((a) => a.id).join(', ')} (see ${join(flags.out, 'key-audit.md')})\n`,
+          );
+        if (written.diff)
+          io.stderr.write(
+            `regrade: ${written.diff.length} score(s) changed (see ${join(flags.out, 'regrade-diff.md')})\n`,
+          );
+        return;
+      }
+      io.stdout.write(render(flags.format, spec, grades));
+    });
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  course-grade assignments/gpt2-tuning/spec.json /autograder > /autograder/results/results.json
+  course-grade spec.json submissions/* --out graded --overrides ta-scores.json
+Exit codes: 0 graded (whatever the scores), 2 bad spec, flags or overrides, 1 internal error.`,
+  );
+  return program;
+}
+
+function render(format: GradeFlags['format'], spec: ReturnType<typeof loadSpec>, grades: Grade[]): string {
+  if (format === 'csv') return gradebookCsv(spec, grades);
+  if (format === 'json')
+    return `${JSON.stringify(
+      grades.map((g) => gradescopeResults(g)),
+      null,
+      2,
+    )}\n`;
+  if (grades.length !== 1) {
+    throw new InputError(
+      `--format gradescope prints one results.json: give one submission, or --out DIR for ${grades.length}`,
+    );
+  }
+  return resultsJson(gradescopeResults(grades[0]));
+}
+
+/** Runs `course-grade` with `argv` (the arguments after the command) and returns the exit code. */
+export async function runCourseGrade(argv: string[], io: GraderIO = processIO): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    return reportError(error, (line) => io.stderr.write(`${line}\n`));
+  }
+}
