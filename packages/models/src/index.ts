@@ -12,6 +12,7 @@ export { registerWasmKernels } from './kernels/wasm.js';
 export * from './layers.js';
 export * from './llmc/index.js';
 export * from './nn/activations.js';
+export * from './nn/classic-cnns.js';
 export * from './nn/embedding.js';
 export * from './nn/initializers.js';
 export * from './nn/lstm.js';
