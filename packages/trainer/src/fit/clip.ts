@@ -40,23 +40,25 @@ export function globalGradNorm(grads: tf.NamedTensorMap): tf.Scalar {
 }
 
 /**
- * The clipped gradients (new tensors; the caller disposes both maps) and the
- * global norm before clipping.
+ * The clipped gradients (new tensors; the caller disposes both maps and the
+ * norm) and the global norm before clipping. Everything stays on the device
+ * (no read-back per step): by norm the scale is c / max(norm, c), exactly 1
+ * when the norm is within c, as tf.clip_by_global_norm computes it.
  */
 export function clipGradients(
   grads: tf.NamedTensorMap,
   opts: ClipOptions,
-): { grads: tf.NamedTensorMap; norm: number } {
-  const normTensor = globalGradNorm(grads);
-  const norm = normTensor.dataSync()[0];
-  normTensor.dispose();
+): { grads: tf.NamedTensorMap; norm: tf.Scalar } {
+  const norm = globalGradNorm(grads);
   const out: tf.NamedTensorMap = {};
-  // norm is finite and > clipNorm here, so the scale is in (0, 1).
-  const scale = opts.clipNorm !== undefined && norm > opts.clipNorm ? opts.clipNorm / norm : 1;
+  const { clipNorm, clipValue } = opts;
+  const scale =
+    clipNorm === undefined ? undefined : tf.tidy(() => tf.div(clipNorm, tf.maximum(norm, clipNorm)));
   for (const [name, g] of Object.entries(grads)) {
-    if (opts.clipValue !== undefined) out[name] = tf.clipByValue(g, -opts.clipValue, opts.clipValue);
-    else if (scale !== 1) out[name] = tf.mul(g, scale);
+    if (clipValue !== undefined) out[name] = tf.clipByValue(g, -clipValue, clipValue);
+    else if (scale !== undefined) out[name] = tf.mul(g, scale);
     else out[name] = tf.clone(g);
   }
+  scale?.dispose();
   return { grads: out, norm };
 }

@@ -159,16 +159,19 @@ function trainStep(
   const clipped = clipGradients(grads, opts);
   opts.optimizer.applyGradients(clipped.grads);
 
-  const values: Record<string, number> = { loss: value.dataSync()[0] };
-  for (const metric of metrics) {
-    const m = metric.compute(y, prediction!);
-    values[metric.name] = m.dataSync()[0];
-    m.dispose();
-  }
-  tf.dispose([index, x, y, value, prediction!]);
+  // One read-back per step: loss, metrics and the gradient norm together.
+  const scalars = tf.tidy(() =>
+    tf.stack([value, ...metrics.map((m) => m.compute(y, prediction!)), clipped.norm]),
+  );
+  const read = scalars.dataSync();
+  const values: Record<string, number> = { loss: read[0] };
+  metrics.forEach((metric, i) => {
+    values[metric.name] = read[i + 1];
+  });
+  tf.dispose([index, x, y, value, prediction!, scalars, clipped.norm]);
   tf.dispose(Object.values(grads));
   tf.dispose(Object.values(clipped.grads));
-  return { values, gradNorm: clipped.norm };
+  return { values, gradNorm: read[read.length - 1] };
 }
 
 /** Loss and metrics over the whole dataset: means over examples, computed in batches. */
