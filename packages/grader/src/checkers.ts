@@ -146,7 +146,7 @@ function judgeNumber(
   const w = acceptWindow(reference, tol);
   const suffix = unit ? ` ${unit}` : '';
   const lines = value === undefined ? [] : [`your answer: ${formatNumber(value, 10)}${suffix}`];
-  lines.push(w.text + suffix);
+  lines.push(unit ? `${w.text} (in ${unit})` : w.text);
   return {
     fraction: value === undefined ? undefined : inWindow(value, w) ? 1 : 0,
     lines,
@@ -331,6 +331,33 @@ interface RunRead {
   missing: Partial<Record<LogMetric, string>>;
 }
 
+/**
+ * The budget ledger the trainer keeps (`--ledger`, default ./budget.json):
+ * {"version": 1, "runs": [{"actualUsd": …, …}]}; the spend is the sum over runs.
+ */
+function readLedger(ctx: Context, dir: string): RunRead {
+  const path = dir === '.' ? 'budget.json' : `${dir.replace(/\/+$/, '')}/budget.json`;
+  const read = readArtifact(ctx.sub, path, ctx.artifactBytes);
+  if (read.problem) return { problem: read.problem, values: {}, missing: {} };
+  try {
+    const ledger = JSON.parse(read.text!) as { runs?: { actualUsd?: unknown }[] };
+    const runs = Array.isArray(ledger.runs) ? ledger.runs : [];
+    if (
+      runs.length === 0 ||
+      runs.some((r) => typeof r?.actualUsd !== 'number' || !Number.isFinite(r.actualUsd))
+    ) {
+      return { values: {}, missing: { ledger_spend_usd: `${path} has no runs with actualUsd` } };
+    }
+    const total = runs.reduce((s, r) => s + (r.actualUsd as number), 0);
+    return {
+      values: { ledger_spend_usd: { value: total, where: `${path}, ${runs.length} run(s)` } },
+      missing: {},
+    };
+  } catch {
+    return { problem: `${path} is not valid JSON`, values: {}, missing: {} };
+  }
+}
+
 /** Reads RUN/main.log (required) and RUN/run.json, RUN/run_parameters.txt (optional). */
 function readRun(ctx: Context, run: string): RunRead {
   const log = readArtifact(ctx.sub, `${run.replace(/\/+$/, '')}/main.log`, ctx.artifactBytes);
@@ -425,6 +452,7 @@ const METRIC_TEXT: Record<LogMetric, string> = {
   max_lr: 'max learning rate',
   num_parameters: 'parameter count',
   projected_cost_usd: 'projected cost (USD)',
+  ledger_spend_usd: 'total spend in the budget ledger (USD)',
 };
 
 function logCheck(
@@ -434,7 +462,7 @@ function logCheck(
 ): Outcome {
   const run = typeof answer === 'object' && answer.run !== undefined ? answer.run : c.run;
   const value = typeof answer === 'object' ? answer.value : answer;
-  const read = readRun(ctx, run);
+  const read = c.metric === 'ledger_spend_usd' ? readLedger(ctx, run) : readRun(ctx, run);
   if (read.problem) return { invalid: true, lines: [`cannot check against your run: ${read.problem}`] };
   const found = read.values[c.metric];
   if (!found) return { invalid: true, lines: [`cannot check against your run: ${read.missing[c.metric]}`] };

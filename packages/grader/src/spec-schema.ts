@@ -180,7 +180,7 @@ const checks = [
       kind: { const: 'log' },
       metric: {
         description:
-          'What the submitted run shows: min_train_loss, min_val_loss, slowest_probe_ms (slowest of steps 10..19), hellaswag_final, hellaswag_max (fractions 0..1), max_lr, num_parameters, projected_cost_usd',
+          'What the submitted run shows: min_train_loss, min_val_loss, slowest_probe_ms (slowest of steps 10..19), hellaswag_final, hellaswag_max (fractions 0..1), max_lr, num_parameters, projected_cost_usd (RUN/run.json); ledger_spend_usd (sum of actualUsd in RUN/budget.json, the --ledger file)',
         enum: [
           'min_train_loss',
           'min_val_loss',
@@ -190,6 +190,7 @@ const checks = [
           'max_lr',
           'num_parameters',
           'projected_cost_usd',
+          'ledger_spend_usd',
         ],
       },
       run: {

@@ -46,7 +46,8 @@ export type LogMetric =
   | 'hellaswag_max'
   | 'max_lr'
   | 'num_parameters'
-  | 'projected_cost_usd';
+  | 'projected_cost_usd'
+  | 'ledger_spend_usd';
 
 export type Check =
   | { kind: 'exact'; answer: string | string[]; normalize?: Normalize }
