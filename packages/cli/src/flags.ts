@@ -19,6 +19,23 @@ export function integerIn(min: number, max = Number.MAX_SAFE_INTEGER): (value: s
   };
 }
 
+/** Comma-separated integers ≥ min, at least `minCount` of them: '33,512,10' -> [33, 512, 10]. */
+export function integerList(min: number, minCount = 1): (value: string) => number[] {
+  return (value) => {
+    const parts = value.split(',').map((p) => p.trim());
+    const numbers = parts.map(Number);
+    if (
+      parts.length < minCount ||
+      parts.some((p, i) => p === '' || !Number.isInteger(numbers[i]) || numbers[i] < min)
+    ) {
+      throw new InvalidArgumentError(
+        `expected ${minCount} or more comma-separated integers ≥ ${min}, e.g. 33,512,10`,
+      );
+    }
+    return numbers;
+  };
+}
+
 /** A finite number in [min, ∞). */
 export function numberAtLeast(min: number): (value: string) => number {
   return (value) => {

@@ -1,33 +1,65 @@
 /**
  * `course params KIND …`: the parameter count of a described model.
  * Each model kind is one entry of MODEL_KINDS (its flags and how to count);
- * adding a kind (mlp, lstm, alexnet, …) is adding an entry.
+ * adding a kind is adding an entry.
  */
-import { gpt2Config, InputError, numParameters } from '@course/models';
+import {
+  CLASSIC_CNN_NOTES,
+  CLASSIC_CNNS,
+  classicCnnParameterCounts,
+  gpt2Config,
+  InputError,
+  lstmParameterCount,
+  mlpParameterCount,
+  numParameters,
+  rnnParameterCount,
+  selectBackend,
+} from '@course/models';
 import type { Command } from 'commander';
-import { integerIn } from '../flags.js';
+import { integerIn, integerList } from '../flags.js';
 import { type CourseIO, println } from '../io.js';
 
+/** What a flag's value can be: an integer, a list of integers, or a switch's on/off. */
+type FlagValue = number | number[] | boolean;
+
 interface Flag {
-  /** commander flags, e.g. '--depth <D>'; the value arrives under its camelCase long name. */
+  /** commander flags, e.g. '--depth <D>'; the value arrives under its camelCase long name. A flag
+   * without '<…>' is a switch; '--no-bias' arrives as `bias`, true unless given. */
   flags: string;
   description: string;
-  /** Undefined: the flag is required. */
-  default?: number;
+  /** Reads the flag's text (default: an integer ≥ 1). Unused for switches. */
+  parse?: (text: string) => FlagValue;
+  /** Undefined: the flag is required (switches never are). */
+  default?: FlagValue;
 }
 
-interface ModelKind {
+interface ModelKind<V = Record<string, FlagValue>> {
   name: string;
   summary: string;
   flags: Flag[];
   /** Short description of the chosen size, e.g. "d6 c384 h6". */
-  describe(values: Record<string, number>): string;
+  describe(values: V): string;
   /** Parameters of the model; InputError for a combination of flags that describes no model. */
-  count(values: Record<string, number>): number;
+  count(values: V): number | Promise<number>;
 }
 
+/** Declares a kind with the types its flags' parsers produce (checked by the entry, trusted by the table). */
+function kind<V>(k: ModelKind<V>): ModelKind {
+  return k as unknown as ModelKind;
+}
+
+const sequenceFlags: Flag[] = [
+  { flags: '--vocab <V>', description: 'vocabulary size (embedding rows)' },
+  { flags: '--embed <E>', description: 'embedding width' },
+  { flags: '--hidden <H>', description: 'hidden state width' },
+  { flags: '--out <K>', description: 'outputs of the dense head (classes)' },
+];
+type SequenceSizes = { vocab: number; embed: number; hidden: number; out: number };
+const describeSequence = (v: SequenceSizes) =>
+  `vocab ${v.vocab} embed ${v.embed} hidden ${v.hidden} out ${v.out}`;
+
 const MODEL_KINDS: ModelKind[] = [
-  {
+  kind<{ depth: number; channels: number; heads: number; maxSeqLen: number; vocabSize: number }>({
     name: 'gpt2',
     summary: 'GPT-2 as llm.c lays it out (padded vocabulary rows included, tied output head)',
     flags: [
@@ -56,7 +88,48 @@ const MODEL_KINDS: ModelKind[] = [
         }),
       );
     },
-  },
+  }),
+  kind<{ layers: number[]; bias: boolean }>({
+    name: 'mlp',
+    summary: 'multi-layer perceptron: dense layers between the given widths',
+    flags: [
+      {
+        flags: '--layers <widths>',
+        description: 'widths from input to output, comma-separated (e.g. 33,512,10)',
+        parse: integerList(1, 2),
+      },
+      { flags: '--no-bias', description: 'dense layers without bias vectors' },
+    ],
+    describe: (v) => `${v.layers.join('-')}${v.bias ? '' : ' without biases'}`,
+    count: (v) => mlpParameterCount(v.layers, { bias: v.bias }),
+  }),
+  kind<SequenceSizes>({
+    name: 'rnn',
+    summary: 'embedding -> Elman RNN -> dense head',
+    flags: sequenceFlags,
+    describe: describeSequence,
+    count: (v) => rnnParameterCount(v),
+  }),
+  kind<SequenceSizes>({
+    name: 'lstm',
+    summary: 'embedding -> LSTM (four gates) -> dense head',
+    flags: sequenceFlags,
+    describe: describeSequence,
+    count: (v) => lstmParameterCount(v),
+  }),
+  ...CLASSIC_CNNS.map((name) =>
+    kind<{ classes: number }>({
+      name,
+      summary: `${CLASSIC_CNN_NOTES[name]}; counted from the built tfjs graph`,
+      flags: [{ flags: '--classes <K>', description: 'classifier outputs', default: 1000 }],
+      describe: (v) =>
+        `${v.classes} classes${name.startsWith('resnet') ? ' (BatchNorm gamma and beta; moving statistics are buffers, as in torchvision)' : ''}`,
+      count: async (v) => {
+        await selectBackend('cpu'); // only allocates the (zero) weights: any backend gives the same count
+        return classicCnnParameterCounts(name, { classes: v.classes }).trainable;
+      },
+    }),
+  ),
 ];
 
 export function registerParams(program: Command, io: CourseIO): void {
@@ -67,13 +140,16 @@ export function registerParams(program: Command, io: CourseIO): void {
   for (const kind of MODEL_KINDS) {
     const command = params.command(kind.name).summary(kind.summary).description(kind.summary);
     for (const flag of kind.flags) {
-      if (flag.default === undefined) command.requiredOption(flag.flags, flag.description, integerIn(1));
-      else command.option(flag.flags, flag.description, integerIn(1), flag.default);
+      const isSwitch = !flag.flags.includes('<');
+      const parse = flag.parse ?? integerIn(1);
+      if (isSwitch) command.option(flag.flags, flag.description);
+      else if (flag.default === undefined) command.requiredOption(flag.flags, flag.description, parse);
+      else command.option(flag.flags, flag.description, parse, flag.default);
     }
     command
       .option('--json', 'print {"model", "params"} as JSON')
-      .action((flags: Record<string, number> & { json?: boolean }) => {
-        const n = kind.count(flags);
+      .action(async (flags: Record<string, FlagValue> & { json?: boolean }) => {
+        const n = await kind.count(flags);
         if (flags.json) println(io.stdout, JSON.stringify({ model: kind.name, params: n }));
         else
           println(io.stdout, `${kind.name} ${kind.describe(flags)}: ${n.toLocaleString('en-US')} parameters`);

@@ -30,17 +30,15 @@ export const CLASSIC_CNNS = [
 ] as const;
 export type ClassicCnnName = (typeof CLASSIC_CNNS)[number];
 
-/** What each count is and which published figure it reproduces (1000 classes). */
+/** What each network is and the published figure its count reproduces (1000 classes). */
 export const CLASSIC_CNN_NOTES: Record<ClassicCnnName, string> = {
-  alexnet: "single-tower AlexNet; torchvision's alexnet: 61,100,840",
+  alexnet: "single-tower AlexNet as torchvision builds it (torchvision's 61,100,840)",
   'alexnet-grouped':
-    'two-GPU grouped AlexNet (Krizhevsky 2012, "60 million"; Caffe bvlc_alexnet): 60,965,224. ' +
-    'Grouping conv2/4/5 halves their weights, and the filter counts differ from single-tower ' +
-    '(96-256-384-384-256 vs 64-192-384-256-256)',
-  vgg16: "VGG16 (configuration D); torchvision's vgg16: 138,357,544",
-  vgg19: "VGG19 (configuration E); torchvision's vgg19: 143,667,240",
-  resnet50: "ResNet-50; torchvision's resnet50: 25,557,032 (BatchNorm gamma and beta only)",
-  resnet152: "ResNet-152; torchvision's resnet152: 60,192,808 (BatchNorm gamma and beta only)",
+    'AlexNet as in Krizhevsky et al. 2012, conv2/4/5 grouped over two GPUs ("60 million"; Caffe\'s bvlc_alexnet 60,965,224)',
+  vgg16: "VGG16, configuration D (torchvision's 138,357,544)",
+  vgg19: "VGG19, configuration E (torchvision's 143,667,240)",
+  resnet50: "ResNet-50 (torchvision's 25,557,032)",
+  resnet152: "ResNet-152 (torchvision's 60,192,808)",
 };
 
 export function isClassicCnnName(name: string): name is ClassicCnnName {
