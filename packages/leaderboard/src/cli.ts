@@ -310,6 +310,9 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         if (flags.db && flags.server)
           throw new InputError('--db / --server: give one (local or remote worker), not both');
         if (flags.db) {
+          // Started by `serve --workers`: leave when the server process is gone (after the current job).
+          process.on('disconnect', () => process.exit(0));
+          process.channel?.unref();
           const n = await runLocalWorker(resolve(flags.db), common);
           println(io.stdout, `${n} job(s) processed`);
         } else if (flags.server) {

@@ -66,9 +66,10 @@ export async function startLeaderboard(opts: LeaderboardServerOptions): Promise<
   let closing = false;
   const workers: ChildProcess[] = [];
   const startWorker = (index: number) => {
-    const args = [BIN_PATH, 'worker', '--db', dbPath, '--name', `local-${index}`];
+    const args = [BIN_PATH, 'worker', '--db', dbPath];
     if (opts.backend) args.push('--backend', opts.backend);
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    // The IPC channel tells the worker when this process is gone (even by kill -9): it exits then.
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     workers[index] = child;
     child.on('exit', (code, signal) => {
       if (closing) return;
