@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerBudget } from './commands/budget.js';
+import { registerCheck } from './commands/check.js';
 import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
 import { registerParams } from './commands/params.js';
@@ -44,6 +45,7 @@ Exit codes: 0 ok, 2 bad usage or input, 3 stopped by a budget, 1 internal error.
   registerReport(program, io);
   registerBudget(program, io);
   registerSample(program, io);
+  registerCheck(program, io);
   return program;
 }
 
