@@ -16,6 +16,13 @@ export {
   resolveConfig,
 } from './config.js';
 export { migrate, openDatabase, schemaVersion } from './db.js';
+export {
+  type DemoCheckpoint,
+  formatBoardText,
+  type LeaderboardDemo,
+  type LeaderboardDemoOptions,
+  runLeaderboardDemo,
+} from './demo.js';
 export { evaluatorVersion, scoreCheckpoint } from './evaluate.js';
 export { type HeldoutManifest, prepareHeldout, splitIndices } from './heldout.js';
 export { type Board, type BoardRow, buildBoard, wilsonInterval } from './ranking.js';
