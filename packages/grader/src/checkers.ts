@@ -463,9 +463,12 @@ function logCheck(
   const run = typeof answer === 'object' && answer.run !== undefined ? answer.run : c.run;
   const value = typeof answer === 'object' ? answer.value : answer;
   const read = c.metric === 'ledger_spend_usd' ? readLedger(ctx, run) : readRun(ctx, run);
-  if (read.problem) return { invalid: true, lines: [`cannot check against your run: ${read.problem}`] };
+  // Unverifiable, so no points; but the number still feeds follow-through questions after it.
+  const own = value !== undefined && Number.isFinite(value) ? value : undefined;
+  if (read.problem) return { invalid: true, own, lines: [`cannot check against your run: ${read.problem}`] };
   const found = read.values[c.metric];
-  if (!found) return { invalid: true, lines: [`cannot check against your run: ${read.missing[c.metric]}`] };
+  if (!found)
+    return { invalid: true, own, lines: [`cannot check against your run: ${read.missing[c.metric]}`] };
   if (value !== undefined && !Number.isFinite(value)) {
     return { invalid: true, reference: found.value, lines: [`${value} is not a finite number`] };
   }

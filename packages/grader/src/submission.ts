@@ -3,7 +3,8 @@
  * it names, or Gradescope's layout (`/autograder/submission/…` with
  * `/autograder/submission_metadata.json` beside it). Nothing here throws on a
  * bad submission: every problem is recorded and becomes a per-question message.
- * Student files are only ever read as text or JSON, never executed.
+ * Student files are only ever read as text or JSON, never executed. A path to
+ * a `.json` file is an answers file whose folder holds the artifacts.
  */
 import { closeSync, existsSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
@@ -31,7 +32,11 @@ export const NON_FINITE = '\u0000non-finite:';
  * Where answers.json lives for a path the user gave: the folder itself, its
  * `submission/` child (Gradescope's /autograder), and where the metadata is.
  */
-function layout(path: string): { dir: string; metadata?: string; student: string } {
+function layout(path: string): { dir: string; answers?: string; metadata?: string; student: string } {
+  // A bare answers file (examples/published-answers.json): its folder holds the artifacts.
+  if (/\.json$/i.test(path) && existsSync(path) && statSync(path).isFile()) {
+    return { dir: dirname(path), answers: path, student: basename(path).replace(/\.json$/i, '') };
+  }
   const own = join(path, 'answers.json');
   const gradescopeChild = join(path, 'submission');
   if (!existsSync(own) && existsSync(gradescopeChild) && existsSync(join(path, 'submission_metadata.json'))) {
@@ -108,18 +113,18 @@ export function parseLenientJson(text: string): unknown {
 
 /** Loads a submission; never throws for anything the student controls. */
 export function loadSubmission(path: string, opts: { answersBytes: number }): Submission {
-  const { dir, metadata, student } = layout(path);
+  const { dir, answers, metadata, student } = layout(path);
   const sub: Submission = { dir, student, notes: [] };
   if (metadata) readMetadata(metadata, sub);
 
-  const answersPath = join(dir, 'answers.json');
+  const answersPath = answers ?? join(dir, 'answers.json');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     sub.problem = `${path}: not a folder`;
     return sub;
   }
   const read = readLimited(answersPath, opts.answersBytes);
   if (read.problem) {
-    sub.problem = `answers.json ${read.problem}`;
+    sub.problem = `${answers ? basename(answers) : 'answers.json'} ${read.problem}`;
     return sub;
   }
   try {
