@@ -179,6 +179,27 @@ describe('fit', () => {
     model.dispose();
   });
 
+  test('fit (with clipping and validation) and evaluate leave no tensor behind', async () => {
+    const train = separable(40, 41);
+    const model = linearModule(2, 2, 'logits');
+    const optimizer = tf.train.sgd(0.1); // no optimizer state, unlike Adam
+    const opts = {
+      epochs: 2,
+      batchSize: 16,
+      optimizer,
+      loss: sparseCategoricalCrossentropy({ fromLogits: true }),
+      metrics: [sparseCategoricalAccuracy()],
+      validation: train,
+    };
+    await fit(model, train, { ...opts, clipNorm: 0.5 }); // warm-up: kernels and backend caches
+    const before = tf.memory().numTensors;
+    await fit(model, train, { ...opts, clipNorm: 0.5 });
+    await fit(model, train, { ...opts, clipValue: 0.1 });
+    evaluate(model, train, opts);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
   test('bad options are InputErrors naming the option', async () => {
     const data = separable(4, 1);
     const model = linearModule(2, 2, 'logits');
