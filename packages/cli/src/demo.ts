@@ -5,12 +5,17 @@
  * 2. train the handout's Question 1 model (d1 c64 h1) at two max learning
  *    rates with `train_gpt2cu`'s own code path, cost probe and ledger included;
  * 3. evaluate the final checkpoints with `course eval`'s function;
- * 4. write the loss plot (SVG + PNG), the tuning table and the budget report.
+ * 4. write the loss plot (SVG + PNG), the tuning table and the budget report;
+ * 5. start the class leaderboard on localhost, submit both checkpoints as two
+ *    demo students over HTTP, let a worker score them on the held-out split,
+ *    print the board and keep serving it (until Ctrl-C; with CI=true or
+ *    `--once` it exits after printing).
  *
  * Everything lands in ./demo-output (override with DEMO_OUT). Steps: DEMO_STEPS (default 200).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { runLeaderboardDemo } from '@course/leaderboard';
 import {
   checkpointFileName,
   GPT2,
@@ -34,6 +39,7 @@ import {
 
 const HANDOUT_BUDGET_USD = 20;
 const LEARNING_RATES = ['1e-2', '1e-3'];
+const DEMO_STUDENTS = ['ada', 'grace'];
 
 async function main(): Promise<number> {
   const out = resolve(process.env.DEMO_OUT ?? 'demo-output');
@@ -94,7 +100,37 @@ async function main(): Promise<number> {
     say(`  ${join(out, f)}`);
   for (const dir of runs)
     say(`  ${dir}/ (main.log, metrics.jsonl, run.json, ${checkpointFileName(Number(steps))})`);
+
+  say('\n== 5. class leaderboard: submit both checkpoints, score them on the held-out split');
+  const once = process.argv.includes('--once') || process.env.CI === 'true';
+  // A fresh class each time: the demo students are added anew.
+  rmSync(join(out, 'leaderboard'), { recursive: true, force: true });
+  const demo = await runLeaderboardDemo({
+    checkpoints: runs.map((dir, i) => ({
+      student: DEMO_STUDENTS[i],
+      path: join(dir, checkpointFileName(Number(steps))),
+      maxLr: Number(LEARNING_RATES[i]),
+      spendUsd: actualSpend(dir),
+    })),
+    val: data.valPattern,
+    hellaswag: data.hellaswagPath,
+    arch: { depth: 1, channels: 64, heads: 1 },
+    evaluation: { valBatches: 10, hellaswagLimit: 100 },
+    dir: join(out, 'leaderboard'),
+    once,
+    log: say,
+  });
+  if (!once) {
+    await new Promise<void>((done) => process.once('SIGINT', done));
+    await demo.close();
+  }
   return 0;
+}
+
+/** What a run cost (wall time × rate), as its run.json records it. */
+function actualSpend(dir: string): number {
+  const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { cost?: { actualUsd?: number } };
+  return run.cost?.actualUsd ?? 0;
 }
 
 main().then(
