@@ -13,7 +13,6 @@ import {
   mlpParameterCount,
   numParameters,
   rnnParameterCount,
-  selectBackend,
 } from '@course/models';
 import type { Command } from 'commander';
 import { integerIn, integerList } from '../flags.js';
@@ -124,10 +123,7 @@ const MODEL_KINDS: ModelKind[] = [
       flags: [{ flags: '--classes <K>', description: 'classifier outputs', default: 1000 }],
       describe: (v) =>
         `${v.classes} classes${name.startsWith('resnet') ? ' (BatchNorm gamma and beta; moving statistics are buffers, as in torchvision)' : ''}`,
-      count: async (v) => {
-        await selectBackend('cpu'); // only allocates the (zero) weights: any backend gives the same count
-        return classicCnnParameterCounts(name, { classes: v.classes }).trainable;
-      },
+      count: (v) => classicCnnParameterCounts(name, { classes: v.classes }).trainable,
     }),
   ),
 ];
