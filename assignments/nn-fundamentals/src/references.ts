@@ -3,7 +3,7 @@
  * givens in homework.ts. The grader's spec.json computes the same numbers
  * through its registry; the tests hold both to hand derivations and published figures.
  */
-import { mlpParameterCount } from '@course/models';
+import { CLASSIC_CNN_NOTES, classicCnnParameterCount, mlpParameterCount } from '@course/models';
 import {
   averagePrecision,
   evaluateSigmoidNet,
@@ -12,6 +12,7 @@ import {
   sigmoidNetGradient,
 } from '@course/trainer';
 import {
+  CNNS,
   CONFIDENCE_THRESHOLD,
   DETECTIONS,
   FC_LAYER,
@@ -109,6 +110,16 @@ export function detectionReferences(): Reference[] {
   ];
 }
 
+/** Counted from each network built as a tfjs layer graph (needs a tfjs backend). */
+export function cnnReferences(): Reference[] {
+  return CNNS.map((name) => ({
+    id: `4.${name}`,
+    question: `parameters of ${name} (course params ${name})`,
+    value: classicCnnParameterCount(name),
+    working: CLASSIC_CNN_NOTES[name],
+  }));
+}
+
 export function rooflineReferences(): Reference[] {
   const r = fcLayerRoofline(FC_LAYER);
   return [
@@ -152,7 +163,13 @@ export function rooflineReferences(): Reference[] {
 
 /** All references in question order. */
 export function computeReferences(): Reference[] {
-  return [...mlpReferences(), ...sigmoidNetReferences(), ...detectionReferences(), ...rooflineReferences()];
+  return [
+    ...mlpReferences(),
+    ...sigmoidNetReferences(),
+    ...detectionReferences(),
+    ...cnnReferences(),
+    ...rooflineReferences(),
+  ];
 }
 
 /** Six significant digits, exponent form for small and large magnitudes. */

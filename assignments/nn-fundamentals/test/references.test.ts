@@ -57,6 +57,12 @@ describe('nn-fundamentals references', () => {
     expect(value('3.ap')).toBeCloseTo((1 + 1 + 0.8 + 0.8 + 5 / 7 + 2 / 3 + 7 / 11 + 4 / 7) / 8, 12);
   });
 
+  it('Q4: the published parameter counts (torchvision) of AlexNet, VGG19, ResNet-152', () => {
+    expect(value('4.alexnet')).toBe(61_100_840);
+    expect(value('4.vgg19')).toBe(143_667_240);
+    expect(value('4.resnet152')).toBe(60_192_808);
+  });
+
   it('Q5: roofline of the 4096→1024 fp16 layer, batch 16, by hand', () => {
     // MACs = 16·4096·1024 = 67,108,864 → / (1024 MAC/cycle · 1 GHz) = 65.536 µs
     // bytes = 2·(4096·1024 + 16·4096 + 16·1024) = 2·4,276,224 = 8,552,448 → / 25.6 GB/s = 334.08 µs

@@ -50,6 +50,16 @@ describe('spec.json', () => {
     }
   });
 
+  it('keys the CNN counts to the toolkit: integer answers equal the counts of the built graphs', () => {
+    const refs = computeReferences();
+    const cnn = spec.questions.filter((q) => q.id.startsWith('4.'));
+    expect(cnn.map((q) => q.id)).toEqual(['4.alexnet', '4.vgg19', '4.resnet152']);
+    for (const q of cnn) {
+      expect(q.check.kind).toBe('integer');
+      expect(q.check.answer, q.id).toBe(refs.find((r) => r.id === q.id)?.value);
+    }
+  });
+
   it('asks exactly the graded references of the script; the choice key is the computed bound', () => {
     const refs = computeReferences();
     const graded = new Set(spec.questions.map((q) => q.id));

@@ -33,6 +33,7 @@ describe('assignments/nn-fundamentals/spec.json', () => {
       '2.loss', // no ½
       '2.dw1_11', // only output 1's path back to w1_11
       '3.ap', // no interpolation (sklearn's sum)
+      '4.alexnet', // the two-GPU grouped AlexNet's count for the single-tower network
       '5.bytes', // weights only
       '5.seconds', // compute time only
       '5.bound',
