@@ -5,7 +5,15 @@
  * adding an entry that calls the function in @course/models or @course/trainer
  * (args arrive as JSON: check them with the helpers below, which name the bad arg).
  */
-import { gpt2Config, mlpParameterCount, numParameters } from '@course/models';
+import {
+  CLASSIC_CNNS,
+  classicCnnParameterCount,
+  gpt2Config,
+  lstmParameterCount,
+  mlpParameterCount,
+  numParameters,
+  rnnParameterCount,
+} from '@course/models';
 import {
   averagePrecision,
   DEFAULT_RATE_USD_PER_HOUR,
@@ -108,6 +116,12 @@ function sigmoidNetArgs(a: Args): SigmoidNetSpec {
   };
 }
 
+/** args.vocab, embed, hidden, out of a recurrent sequence model. */
+function sequenceSizes(a: Args) {
+  const size = (name: string) => arg(a, name, { integer: true, min: 1 });
+  return { vocab: size('vocab'), embed: size('embed'), hidden: size('hidden'), out: size('out') };
+}
+
 const ROOFLINE_FIELDS = [
   'seconds',
   'computeSeconds',
@@ -145,6 +159,21 @@ export const COMPUTED: Record<string, ComputedReference> = {
     summary: 'MLP parameters, weights and a bias per unit (args: layers [in, hidden…, out], bias=true)',
     compute: (a) =>
       mlpParameterCount(numbers(a, 'layers'), { bias: a.bias === undefined ? true : a.bias === true }),
+  },
+  cnn_params: {
+    summary: `Trainable parameters of a classic CNN, counted from its built tfjs graph (args: model ${CLASSIC_CNNS.join('|')}, classes=1000)`,
+    compute: (a) =>
+      classicCnnParameterCount(choice(a, 'model', CLASSIC_CNNS), {
+        classes: arg(a, 'classes', { integer: true, min: 1, default: 1000 }),
+      }),
+  },
+  rnn_params: {
+    summary: 'Embedding -> Elman RNN -> dense head parameters (args: vocab, embed, hidden, out)',
+    compute: (a) => rnnParameterCount(sequenceSizes(a)),
+  },
+  lstm_params: {
+    summary: 'Embedding -> LSTM (four gates) -> dense head parameters (args: vocab, embed, hidden, out)',
+    compute: (a) => lstmParameterCount(sequenceSizes(a)),
   },
   sigmoid_net: {
     summary:
