@@ -56,6 +56,8 @@ export interface Grade {
   score: number;
   /** Whole-submission messages (answers.json unreadable, metadata problems, …). */
   notes: string[];
+  /** The spec's leaderboard columns that have a value for this submission. */
+  leaderboard: { name: string; value: number; order: 'asc' | 'desc' }[];
 }
 
 export interface GradeOptions {
@@ -93,6 +95,12 @@ export function gradeLoaded(spec: Spec, sub: Submission, opts: GradeOptions = {}
   const rawScore = roundScore(questions.reduce((s, q) => s + q.score, 0));
   const maxScore = roundScore(questions.reduce((s, q) => s + q.maxScore, 0));
   const late = latePolicy(spec, sub.submittedAt ?? opts.submittedAt, notes);
+  // A log question's column shows what the run shows (its reference), not what the student typed.
+  const leaderboard = (spec.leaderboard ?? []).flatMap(({ name, question, order }) => {
+    const q = spec.questions.find((x) => x.id === question)!;
+    const value = q.check.kind === 'log' ? ctx.refs[question] : ctx.own[question];
+    return value === undefined ? [] : [{ name, value, order: order ?? 'desc' }];
+  });
   return {
     assignment: spec.id,
     student: sub.student,
@@ -102,6 +110,7 @@ export function gradeLoaded(spec: Spec, sub: Submission, opts: GradeOptions = {}
     late,
     score: roundScore(rawScore * (late?.factor ?? 1)),
     notes,
+    leaderboard,
   };
 }
 

@@ -33,6 +33,7 @@ export interface GradescopeResults {
   stdout_visibility: 'hidden';
   tests: GradescopeTest[];
   extra_data: Record<string, unknown>;
+  leaderboard?: { name: string; value: number; order: 'asc' | 'desc' }[];
 }
 
 const STATUS_TEXT: Record<QuestionGrade['status'], string> = {
@@ -90,6 +91,7 @@ export function gradescopeResults(grade: Grade): GradescopeResults {
       max_score: grade.maxScore,
       late: grade.late ?? null,
     },
+    ...(grade.leaderboard.length > 0 ? { leaderboard: grade.leaderboard } : {}),
   };
 }
 
@@ -124,6 +126,7 @@ export function studentResults(grade: Grade): GradescopeResults {
       max_score: Math.round(max * 1e6) / 1e6,
       late: grade.late ?? null,
     },
+    ...(grade.leaderboard.length > 0 ? { leaderboard: grade.leaderboard } : {}),
   };
 }
 

@@ -252,6 +252,21 @@ export const SPEC_SCHEMA = {
       enum: ['withhold-total', 'zero-until-published'],
       default: 'withhold-total',
     },
+    leaderboard: {
+      description:
+        "Gradescope leaderboard columns: each shows what the student's run verifiably shows for a log question (or their answer to another numeric question)",
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          question: { type: 'string', pattern: ID_PATTERN },
+          order: { enum: ['asc', 'desc'], default: 'desc' },
+        },
+        required: ['name', 'question'],
+        additionalProperties: false,
+      },
+    },
     limits: {
       type: 'object',
       properties: {

@@ -89,6 +89,8 @@ export interface Spec {
   late?: LatePolicy;
   hiddenScoring?: 'withhold-total' | 'zero-until-published';
   limits?: { answersBytes?: number; artifactBytes?: number };
+  /** Gradescope leaderboard columns, e.g. {"name": "Val loss", "question": "1g", "order": "asc"}. */
+  leaderboard?: { name: string; question: string; order?: 'asc' | 'desc' }[];
   questions: Question[];
 }
 
@@ -196,6 +198,10 @@ function semanticErrors(spec: Spec): string[] {
     if (c.kind === 'log' && !isSafeRelativePath(c.run)) {
       errors.push(`${at}/check/run: "${c.run}" must be a relative path inside the submission`);
     }
+  });
+  (spec.leaderboard ?? []).forEach((column, i) => {
+    if (!seen.has(column.question))
+      errors.push(`/leaderboard/${i}/question: "${column.question}" is not a question id`);
   });
   return errors;
 }

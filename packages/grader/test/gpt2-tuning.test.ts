@@ -43,9 +43,16 @@ describe('gpt2-tuning shipped examples', () => {
       '1i': 2,
       '7a': 2,
       '7b': 2,
+      '7d': 1,
+      '7e': 1,
       '7c': 0,
     });
-    expect(results.score).toBe(19);
+    expect(results.score).toBe(21);
+    // Gradescope leaderboard columns: what question_7/main.log shows
+    expect(results.leaderboard).toEqual([
+      { name: 'HellaSwag', value: 0.225, order: 'desc' },
+      { name: 'Val loss', value: 8.9277, order: 'asc' },
+    ]);
   });
 
   test('mistakes: the slip in 1a costs 1a only (1b, 1c follow through); each planted mistake scores as the README says', () => {
@@ -62,6 +69,8 @@ describe('gpt2-tuning shipped examples', () => {
       '1i': 1, // picks {b} of {b, t}: pc credit (1 − 0) / 2
       '7a': 0, // question_7 ran at 0.003
       '7b': 0, // missing
+      '7d': 1, // 8.928 is within 0.00051 of 8.9277
+      '7e': 1,
       '7c': 0, // manual
     });
     expect(g.questions.find((q) => q.id === '7b')?.status).toBe('missing');
@@ -148,6 +157,8 @@ describe('gpt2-tuning log checks and follow-through on a run train_gpt2cu makes 
         '1g': Number(Math.min(...vals).toFixed(4)),
         '1h': Number(evals[evals.length - 1].hellaswag_acc.toFixed(4)),
         '7a': LR,
+        '7d': Number(Math.min(...vals).toFixed(4)),
+        '7e': Number(evals[evals.length - 1].hellaswag_acc.toFixed(4)),
         '7b': Number(runJson.cost.actualUsd.toPrecision(4)),
       },
     };
