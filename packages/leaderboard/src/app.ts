@@ -259,8 +259,21 @@ export function createApp(opts: LeaderboardAppOptions): express.Express {
     return config.deadline !== undefined && store.now() >= Date.parse(config.deadline);
   }
 
+  // Boards are rebuilt only when a submission or score was added (by this process or a worker).
+  let cachedVersion = '';
+  const cachedBoards = new Map<Side, Board>();
   function board(side: Side): Board {
-    return buildBoard(store.scoredSubmissions(), store.submissionCounts(), config, side);
+    const version = store.boardVersion();
+    if (version !== cachedVersion) {
+      cachedBoards.clear();
+      cachedVersion = version;
+    }
+    let built = cachedBoards.get(side);
+    if (!built) {
+      built = buildBoard(store.scoredSubmissions(), store.submissionCounts(), config, side);
+      cachedBoards.set(side, built);
+    }
+    return built;
   }
 
   function checkDailyLimit(student: Student): void {

@@ -243,6 +243,19 @@ export class Store {
     return new Map(rows.map((r) => [r.student_id, { count: r.count, last: r.last }]));
   }
 
+  /**
+   * Changes whenever a board could change: rows are only ever added to
+   * submissions and scores (never updated in a way a board shows, never deleted).
+   */
+  boardVersion(): string {
+    const row = this.db
+      .prepare(
+        'SELECT (SELECT IFNULL(MAX(id), 0) FROM submissions) AS s, (SELECT IFNULL(MAX(id), 0) FROM scores) AS c',
+      )
+      .get() as { s: number; c: number };
+    return `${row.s}:${row.c}`;
+  }
+
   // ------------------------------------------------------------------ the job queue
 
   /**

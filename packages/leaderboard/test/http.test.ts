@@ -111,6 +111,8 @@ describe('whole flow: submit, worker scores, board ranks', () => {
     expect(status).toBe(200);
     expect(body.status).toBe('queued');
     expect(body.metrics).toBeNull();
+    // Nothing scored yet: an empty board (fetched now, so a stale cached board would show later).
+    expect((await getJson('/api/leaderboard')).body.rows).toEqual([]);
   });
 
   test('the stored file is the uploaded bytes, under its sha256', async () => {
