@@ -228,7 +228,7 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
     .command('submit')
     .summary('upload a checkpoint to a leaderboard server')
     .requiredOption('--server <url>', 'leaderboard URL, e.g. http://host:8080')
-    .requiredOption('--token <token>', 'your token (env LEADERBOARD_TOKEN)')
+    .addOption(new Option('--token <token>', 'your token').env('LEADERBOARD_TOKEN').makeOptionMandatory())
     .requiredOption('--checkpoint <file>', 'llm.c checkpoint (model_*.bin)')
     .requiredOption(
       '--max-lr <x>',
@@ -285,7 +285,11 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
     .summary('evaluate queued submissions (local: --db; remote: --server and --token)')
     .option('--db <file>', 'the server’s database (a worker on the same machine)')
     .option('--server <url>', 'leaderboard URL (a worker on another machine)')
-    .option('--token <token>', 'worker token from `add-token --role worker` (env LEADERBOARD_WORKER_TOKEN)')
+    .addOption(
+      new Option('--token <token>', 'worker token from `add-token --role worker`').env(
+        'LEADERBOARD_WORKER_TOKEN',
+      ),
+    )
     .option('--name <name>', 'worker name in logs and scores')
     .option('--cache <dir>', 'remote: where downloads are kept', join(tmpdir(), 'course-leaderboard-worker'))
     .option('--once', 'stop when the queue is empty')
@@ -306,7 +310,7 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
           once: flags.once,
           log: (line: string) => println(io.stderr, line),
         };
-        const token = flags.token ?? process.env.LEADERBOARD_WORKER_TOKEN;
+        const token = flags.token;
         if (flags.db && flags.server)
           throw new InputError('--db / --server: give one (local or remote worker), not both');
         if (flags.db) {

@@ -1,0 +1,164 @@
+/**
+ * `course-leaderboard` commands run in-process (runLeaderboardCli with a
+ * captured io): tokens printed last, usage errors exit 2 with a message,
+ * and the submit client and remote worker against a server over real HTTP.
+ */
+import { join } from 'node:path';
+import { selectBackend } from '@course/models';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runLeaderboardCli } from '../src/cli.js';
+import { openDatabase } from '../src/db.js';
+import { Store } from '../src/store.js';
+import { startTestServer, type TestServer, tempDir, tinyCheckpoint, tinyConfig } from './helpers/fixtures.js';
+
+async function cli(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runLeaderboardCli(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+  });
+  return { code, stdout, stderr };
+}
+
+const dir = tempDir('lb-cli-');
+let server: TestServer;
+
+beforeAll(async () => {
+  await selectBackend('cpu');
+  server = await startTestServer(tinyConfig(), dir);
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('course-leaderboard', () => {
+  test('add-student prints the token as the last line; the token authenticates that student', async () => {
+    const db = join(tempDir(), 'class.db');
+    const { code, stdout } = await cli(['add-student', 'alice', '--db', db]);
+    expect(code).toBe(0);
+    const token = stdout.trim().split('\n').at(-1)!;
+    const store = new Store(openDatabase(db));
+    expect(store.studentByToken(token)?.name).toBe('alice');
+    store.db.close();
+    const again = await cli(['add-student', 'alice', '--db', db]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('error: student name: "alice" exists already');
+  });
+
+  test('add-token --role worker prints a worker token last', async () => {
+    const db = join(tempDir(), 'class.db');
+    const { code, stdout } = await cli(['add-token', 'gpu-box', '--role', 'worker', '--db', db]);
+    expect(code).toBe(0);
+    const store = new Store(openDatabase(db));
+    expect(store.serviceRole(stdout.trim().split('\n').at(-1)!)).toEqual({ name: 'gpu-box', role: 'worker' });
+    store.db.close();
+  });
+
+  test('usage errors exit 2 and name the flag', async () => {
+    const noData = await cli(['serve', '--db', join(dir, 'x.db')]);
+    expect(noData.code).toBe(2);
+    expect(noData.stderr).toContain('--val / --hellaswag: found neither');
+    const badLr = await cli([
+      'submit',
+      '--server',
+      'http://x',
+      '--token',
+      't',
+      '--checkpoint',
+      'm.bin',
+      '--max-lr',
+      '-1',
+      '--spend-usd',
+      '0',
+    ]);
+    expect(badLr.code).toBe(2);
+    expect(badLr.stderr).toContain("option '--max-lr <x>' argument '-1' is invalid");
+    const neither = await cli(['worker']);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('--db / --server: found neither');
+  });
+
+  test('a bad --config is refused with the field named', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const config = join(dir, 'bad.json');
+    writeFileSync(config, JSON.stringify({ selection: 'worst' }));
+    const { code, stderr } = await cli([
+      'serve',
+      '--db',
+      join(dir, 'y.db'),
+      '--val',
+      'x',
+      '--config',
+      config,
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('/selection must be equal to one of the allowed values');
+  });
+
+  test('submit uploads; worker --server --once scores it; a duplicate and a bad token are reported', async () => {
+    const token = server.store.addStudent('cli-student').token;
+    const checkpoint = tinyCheckpoint(dir, 77);
+    const sent = await cli([
+      'submit',
+      '--server',
+      server.url,
+      '--token',
+      token,
+      '--checkpoint',
+      checkpoint,
+      '--max-lr',
+      '6e-4',
+      '--spend-usd',
+      '2',
+    ]);
+    expect(sent.code, sent.stderr).toBe(0);
+    const { id, status } = JSON.parse(sent.stdout) as { id: number; status: string };
+    expect(status).toBe('queued');
+    const worked = await cli([
+      'worker',
+      '--server',
+      server.url,
+      '--token',
+      server.workerToken,
+      '--once',
+      '--backend',
+      'cpu',
+      '--cache',
+      tempDir(),
+    ]);
+    expect(worked.code, worked.stderr).toBe(0);
+    expect(worked.stdout).toContain('1 job(s) processed');
+    expect(server.store.submission(id)).toMatchObject({ status: 'scored', max_lr: 6e-4, spend_usd: 2 });
+    // The server refuses a second copy of the same file as a duplicate, not as a new submission.
+    const dup = await cli([
+      'submit',
+      '--server',
+      server.url,
+      '--token',
+      token,
+      '--checkpoint',
+      checkpoint,
+      '--max-lr',
+      '6e-4',
+      '--spend-usd',
+      '2',
+    ]);
+    expect(JSON.parse(dup.stdout)).toMatchObject({ id, duplicate: true });
+    const refused = await cli([
+      'submit',
+      '--server',
+      server.url,
+      '--token',
+      'wrong',
+      '--checkpoint',
+      checkpoint,
+      '--max-lr',
+      '1',
+      '--spend-usd',
+      '2',
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('HTTP 401: unknown token');
+  });
+});
