@@ -13,6 +13,7 @@ import {
   mlpParameterCount,
   numParameters,
   rnnParameterCount,
+  selectBackend,
 } from '@course/models';
 import type { Command } from 'commander';
 import { integerIn, integerList } from '../flags.js';
@@ -123,7 +124,12 @@ const MODEL_KINDS: ModelKind[] = [
       flags: [{ flags: '--classes <K>', description: 'classifier outputs', default: 1000 }],
       describe: (v) =>
         `${v.classes} classes${name.startsWith('resnet') ? ' (BatchNorm gamma and beta; moving statistics are buffers, as in torchvision)' : ''}`,
-      count: (v) => classicCnnParameterCounts(name, { classes: v.classes }).trainable,
+      count: async (v) => {
+        // counting only allocates weights: cpu gives the same count anywhere, and selecting
+        // it through selectBackend keeps tfjs' "install our node backend" banner off stderr
+        await selectBackend('cpu');
+        return classicCnnParameterCounts(name, { classes: v.classes }).trainable;
+      },
     }),
   ),
 ];
