@@ -19,6 +19,8 @@ export interface Context {
   refs: Record<string, number>;
   /** The student's own numeric answers to earlier questions (valid ones only). */
   own: Record<string, number>;
+  /** Runs read so far, by metric family and folder: several questions ask about one run. */
+  runs?: Map<string, RunRead>;
 }
 
 export interface Outcome {
@@ -462,7 +464,13 @@ function logCheck(
 ): Outcome {
   const run = typeof answer === 'object' && answer.run !== undefined ? answer.run : c.run;
   const value = typeof answer === 'object' ? answer.value : answer;
-  const read = c.metric === 'ledger_spend_usd' ? readLedger(ctx, run) : readRun(ctx, run);
+  const key = `${c.metric === 'ledger_spend_usd' ? 'ledger' : 'run'}:${run}`;
+  ctx.runs ??= new Map();
+  let read = ctx.runs.get(key);
+  if (!read) {
+    read = c.metric === 'ledger_spend_usd' ? readLedger(ctx, run) : readRun(ctx, run);
+    ctx.runs.set(key, read);
+  }
   // Unverifiable, so no points; but the number still feeds follow-through questions after it.
   const own = value !== undefined && Number.isFinite(value) ? value : undefined;
   if (read.problem) return { invalid: true, own, lines: [`cannot check against your run: ${read.problem}`] };

@@ -95,6 +95,12 @@ function buildProgram(io: GraderIO): Command {
         published: flags.published,
       };
       const grades = gradeBatch(spec, submissions, opts);
+      const graded = new Set(grades.map((g) => g.student));
+      const strays = Object.keys(opts.overrides ?? {}).filter((s) => !graded.has(s));
+      if (strays.length > 0)
+        io.stderr.write(
+          `warning: ${flags.overrides}: no submission graded here for ${strays.sort().join(', ')}\n`,
+        );
       if (flags.out) {
         mkdirSync(flags.out, { recursive: true });
         const written = writeBatch(spec, grades, flags.out);

@@ -223,6 +223,11 @@ describe('course-grade', () => {
     expect(readFileSync(join(out, 'regrade-diff.md'), 'utf8')).toContain('No score changed.');
     expect(JSON.parse(readFileSync(overrides, 'utf8')).ann.q4.score).toBe(1.5);
 
+    // an override for a name no submission has is reported, not silently dropped
+    writeFileSync(overrides, JSON.stringify({ anne: { q4: { score: 1, reason: 'typo in the name' } } }));
+    expect((await courseGrade(specPath, ...subs, '--out', out, '--overrides', overrides)).stderr).toContain(
+      `warning: ${overrides}: no submission graded here for anne`,
+    );
     writeFileSync(
       overrides,
       JSON.stringify({ ann: { q9: { score: 1, reason: 'x' } }, bob: { q2: { score: 5, reason: 'y' } } }),
