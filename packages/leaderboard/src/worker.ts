@@ -230,6 +230,12 @@ export async function runOneRemoteJob(
       checkpoint,
       job.checkpoint_sha256,
     );
+    // Downloads can take a while: keep the lease before the (uninterruptible) evaluation starts.
+    const renewed = await api(opts, `/api/worker/jobs/${job.job_id}/heartbeat`, {
+      method: 'POST',
+      body: JSON.stringify({ lease: job.lease_id }),
+    });
+    if (renewed.status === 409) throw new Error(`job ${job.job_id}: lease lost while downloading`);
     const score = scoreCheckpoint(checkpoint, manifest, folder, job.evaluation);
     body = { lease: job.lease_id, score };
     log(

@@ -424,6 +424,18 @@ describe('ties, remote workers, private board, CSV', () => {
     }
   });
 
+  test('after the deadline the private board is public', async () => {
+    const after = await startTestServer(tinyConfig({ deadline: '2000-01-01T00:00:00Z' }), tempDir());
+    const before = await startTestServer(tinyConfig({ deadline: '2999-01-01T00:00:00Z' }), tempDir());
+    try {
+      expect((await fetch(`${after.url}/api/leaderboard?board=private`)).status).toBe(200);
+      expect((await fetch(`${before.url}/api/leaderboard?board=private`)).status).toBe(403);
+    } finally {
+      await after.close();
+      await before.close();
+    }
+  });
+
   test('the private board is hidden until an admin reveals it', async () => {
     expect((await getJson('/api/leaderboard?board=private')).status).toBe(403);
     expect((await getJson('/api/leaderboard?board=private', server.adminToken)).status).toBe(200);
