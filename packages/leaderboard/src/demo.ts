@@ -35,6 +35,8 @@ export interface LeaderboardDemoOptions {
   dir?: string;
   port?: number;
   backend?: string;
+  /** Give up waiting for scores after this long (default 900 s). */
+  timeoutSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -108,9 +110,15 @@ export async function runLeaderboardDemo(opts: LeaderboardDemoOptions): Promise<
       ids.push(body.id!);
     }
     log(`evaluating ${ids.length} submission(s) on the held-out split (a local worker process)...`);
+    const giveUp = Date.now() + (opts.timeoutSeconds ?? 900) * 1000;
     for (;;) {
       const statuses = ids.map((id) => lb.store.submission(id)!.status);
       if (statuses.every((s) => s === 'scored' || s === 'failed')) break;
+      if (Date.now() > giveUp) {
+        throw new Error(
+          `demo: submissions still ${statuses.join(', ')} after ${opts.timeoutSeconds ?? 900} s`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
     for (const id of ids) {
