@@ -170,8 +170,6 @@ function gradeQuestion(
       fraction = Math.min(1, Math.max(0, outcome.fraction));
       status = fraction === 1 ? 'correct' : fraction > 0 ? 'partial' : 'wrong';
     }
-  } else if (q.check.kind === 'manual' && status === 'missing') {
-    status = 'missing';
   }
   lines.push(...outcome.lines);
   const said =

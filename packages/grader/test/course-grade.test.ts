@@ -179,6 +179,41 @@ describe('course-grade', () => {
     expect(audit).not.toContain('**q1**');
     expect(first.stderr).toContain('key audit: check q2, q3');
 
+    // --format json: every student's results.json, in name order; csv: the gradebook
+    const json = await courseGrade(
+      specPath,
+      ...subs,
+      '--format',
+      'json',
+      '--submitted-at',
+      '2026-03-01T12:00:00Z',
+    );
+    const all = JSON.parse(json.stdout);
+    expect(
+      all.map((x: { extra_data: { student: string }; score: number }) => [x.extra_data.student, x.score]),
+    ).toEqual([
+      ['ann', 4],
+      ['bob', 2],
+      ['cat', 0],
+    ]);
+    expect(all[0]).toEqual(JSON.parse(readFileSync(join(out, 'submissions', 'ann', 'results.json'), 'utf8')));
+    const csv = await courseGrade(
+      specPath,
+      ...subs,
+      '--format',
+      'csv',
+      '--submitted-at',
+      '2026-03-01T12:00:00Z',
+    );
+    expect(csv.stdout).toBe(readFileSync(join(out, 'gradebook.csv'), 'utf8'));
+    // feedback.md: the total, then each question with its score and lines
+    const feedback = readFileSync(join(out, 'submissions', 'bob', 'feedback.md'), 'utf8');
+    expect(feedback).toContain('# demo: feedback for bob\n\n- demo: 2 / 6\n');
+    expect(feedback).toContain(
+      '## q2: an integer\n\n**0 / 1**, incorrect\n\n    your answer: 41\n    expected exactly 42',
+    );
+    expect(feedback).toContain('## q3: a choice (hidden)');
+
     const before = readTree(out);
     const again = await courseGrade(
       specPath,
