@@ -68,15 +68,20 @@ export interface Split {
   test: Sentence[];
 }
 
-/** Seeded shuffle (MT19937 Fisher–Yates), then the first 70 % train, 15 % validation, 15 % test. */
-export function splitSentences(sentences: readonly Sentence[], seed = 42): Split {
+/** A copy of `sentences` in a seeded random order (MT19937 Fisher–Yates). */
+export function shuffleSentences(sentences: readonly Sentence[], seed: number): Sentence[] {
   const rng = new MT19937(seed);
   const order = sentences.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(rng.randFloat64() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
   }
-  const shuffled = order.map((i) => sentences[i]);
+  return order.map((i) => sentences[i]);
+}
+
+/** Seeded shuffle, then the first 70 % train, 15 % validation, 15 % test. */
+export function splitSentences(sentences: readonly Sentence[], seed = 42): Split {
+  const shuffled = shuffleSentences(sentences, seed);
   const nTrain = Math.round(0.7 * shuffled.length);
   const nVal = Math.round(0.15 * shuffled.length);
   return {

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '@course/models';
 import { type LineChart, type LineSeries, writeLineCharts } from '@course/trainer';
 import * as tf from '@tensorflow/tfjs';
 import { attentionMarkdown, attentionWorkedExample } from './attention.js';
-import { loadSentences, type Sentence, splitSentences } from './data.js';
+import { loadSentences, type Sentence, shuffleSentences, splitSentences } from './data.js';
 import {
   DEFAULT_EXPLODING_OPTIONS,
   explodingRun,
@@ -88,7 +88,8 @@ export async function runSequenceModels(opts: RunOptions): Promise<RunResults> {
 
   let sentences: Sentence[] = loadSentences();
   const total = sentences.length;
-  if (opts.limit !== undefined) sentences = splitSentences(sentences, 7).train.slice(0, opts.limit);
+  // A random subset (all three sources, both labels), not the first files' sentences.
+  if (opts.limit !== undefined) sentences = shuffleSentences(sentences, 7).slice(0, opts.limit);
   const split = splitSentences(sentences);
   opts.log(
     `data: ${sentences.length} of ${total} sentences; train ${split.train.length}, validation ${split.validation.length}, test ${split.test.length}`,
