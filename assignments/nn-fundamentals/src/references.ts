@@ -9,6 +9,7 @@ import {
   evaluateSigmoidNet,
   fcLayerRoofline,
   precisionRecallAt,
+  precisionRecallCurve,
   sigmoidNetGradient,
 } from '@course/trainer';
 import {
@@ -105,7 +106,7 @@ export function detectionReferences(): Reference[] {
       id: '3.ap',
       question: 'average precision (all-point interpolated)',
       value: ap,
-      working: 'Σ over recall steps of Δrecall × interpolated precision',
+      working: apWorking(),
     },
   ];
 }
@@ -118,6 +119,20 @@ export function cnnReferences(): Reference[] {
     value: classicCnnParameterCount(name),
     working: CLASSIC_CNN_NOTES[name],
   }));
+}
+
+/** The AP sum written out: (recall, precision, envelope) at each step where recall grows. */
+function apWorking(): string {
+  const curve = precisionRecallCurve(DETECTIONS);
+  const terms: string[] = [];
+  let previous = 0;
+  curve.forEach((p, k) => {
+    if (p.recall === previous) return;
+    const envelope = Math.max(...curve.slice(k).map((q) => q.precision));
+    terms.push(`${fmt(p.recall - previous)}·${fmt(envelope)}`);
+    previous = p.recall;
+  });
+  return `Σ Δrecall·max precision at ≥ that recall = ${terms.join(' + ')}`;
 }
 
 export function rooflineReferences(): Reference[] {
