@@ -90,7 +90,16 @@ export function gradeLoaded(spec: Spec, sub: Submission, opts: GradeOptions = {}
     notes.push(`answers.json: ignored entries that are no question id: ${unknown.sort().join(', ')}`);
 
   const overrides = opts.overrides?.[sub.student] ?? {};
-  const questions = spec.questions.map((q) => gradeQuestion(q, sub, ctx, spec, opts, overrides[q.id]));
+  const questions = spec.questions.map((q) => {
+    try {
+      return gradeQuestion(q, sub, ctx, spec, opts, overrides[q.id]);
+    } catch (err) {
+      // A grader bug must not cost the rest of the submission (or the batch): this question
+      // alone is reported as ungraded, with the error for the TA to pass on.
+      const message = err instanceof Error ? err.message : String(err);
+      return ungraded(q, `could not be graded: grader error (${message}); please report it`);
+    }
+  });
 
   const rawScore = roundScore(questions.reduce((s, q) => s + q.score, 0));
   const maxScore = roundScore(questions.reduce((s, q) => s + q.maxScore, 0));
@@ -111,6 +120,20 @@ export function gradeLoaded(spec: Spec, sub: Submission, opts: GradeOptions = {}
     score: roundScore(rawScore * (late?.factor ?? 1)),
     notes,
     leaderboard,
+  };
+}
+
+function ungraded(q: Question, line: string): QuestionGrade {
+  const visibility = q.visibility ?? 'visible';
+  return {
+    id: q.id,
+    title: q.title,
+    maxScore: q.points,
+    visibility,
+    status: 'invalid',
+    autoScore: 0,
+    score: 0,
+    lines: [line],
   };
 }
 
@@ -142,6 +165,9 @@ function gradeQuestion(
     lines.push(`not graded: ${sub.problem}`);
   } else if (raw === undefined) {
     status = 'missing';
+  } else if (deeperThan(raw, MAX_ANSWER_DEPTH)) {
+    status = 'invalid';
+    lines.push(`answers.json: /${q.id}: nested more than ${MAX_ANSWER_DEPTH} levels deep (no answer is)`);
   } else if (containsNonFinite(raw)) {
     status = 'invalid';
     lines.push(`answers.json: /${q.id}: NaN or Infinity is not an answer (expected a finite number)`);
@@ -191,6 +217,21 @@ function gradeQuestion(
     lines.push(`TA override: ${score} of ${maxScore} (automatic: ${autoScore}); reason: ${override.reason}`);
   }
   return { ...base, status, autoScore, score, override, lines, answer: answerText };
+}
+
+/** No answer nests deeper than {"value": …, "run": …} or a list of values; checked before any recursion. */
+const MAX_ANSWER_DEPTH = 8;
+
+/** Whether `v` nests arrays/objects more than `limit` levels (iterative: a hostile file cannot overflow the stack). */
+function deeperThan(v: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function containsNonFinite(v: unknown): boolean {

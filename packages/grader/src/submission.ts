@@ -122,9 +122,12 @@ export function loadSubmission(path: string, opts: { answersBytes: number }): Su
     sub.problem = `${path}: not a folder`;
     return sub;
   }
-  const read = readLimited(answersPath, opts.answersBytes);
+  // A symlinked answers.json must not pull in another student's answers (or the key).
+  const read = answers
+    ? readLimited(answersPath, opts.answersBytes)
+    : readArtifact(sub, 'answers.json', opts.answersBytes);
   if (read.problem) {
-    sub.problem = `${answers ? basename(answers) : 'answers.json'} ${read.problem}`;
+    sub.problem = answers ? `${basename(answers)} ${read.problem}` : read.problem;
     return sub;
   }
   try {

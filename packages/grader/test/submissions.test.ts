@@ -139,6 +139,13 @@ describe('bad submissions are graded, never crash', () => {
       writeFileSync(join(dir, 'answers.json'), JSON.stringify({ v: { value: 3.5, run } }));
       expect(byId(dir).q.v.lines[0]).toMatch(/is not a relative path inside the submission/);
     }
+    // answers.json itself linked to another student's: refused, not graded as theirs
+    const other = writeSubmission(root, 'other', { n: 2.5, i: 7, c: 'b' });
+    const thief = writeSubmission(root, 'thief', undefined);
+    symlinkSync(join(other, 'answers.json'), join(thief, 'answers.json'));
+    const stolen = byId(thief);
+    expect(stolen.g.score).toBe(0);
+    expect(stolen.g.notes[0]).toBe('answers.json points outside the submission');
     mkdirSync(join(dir, 'link'), { recursive: true });
     symlinkSync(join(outside, 'main.log'), join(dir, 'link', 'main.log'));
     writeFileSync(join(dir, 'answers.json'), JSON.stringify({ v: { value: 3.5, run: 'link' } }));
@@ -157,6 +164,17 @@ describe('bad submissions are graded, never crash', () => {
     expect(big.q.n.score).toBe(1);
     const none = byId(writeSubmission(root, 'nolog', { v: 3.5 }));
     expect(none.q.v.lines[0]).toBe('cannot check against your run: run/main.log is missing');
+  });
+
+  test('answers nested 200,000 levels deep: that question is refused, no stack overflow', () => {
+    const depth = 200_000;
+    const text = `{"c": "b", "n": ${'['.repeat(depth)}${']'.repeat(depth)}, "i": ${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
+    const big = { ...spec, limits: { ...spec.limits, answersBytes: 10_000_000 } };
+    const g = gradeSubmission(big, writeSubmission(root, 'deep', text));
+    const q = Object.fromEntries(g.questions.map((x) => [x.id, x]));
+    expect(q.n.lines[0]).toBe('answers.json: /n: nested more than 8 levels deep (no answer is)');
+    expect(q.i.status).toBe('invalid');
+    expect(q.c.score).toBe(1);
   });
 
   test('a folder with answers.json as a directory, or a path that does not exist', () => {
