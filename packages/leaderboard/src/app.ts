@@ -7,6 +7,7 @@
  *   POST /api/submissions            student: multipart checkpoint, max_lr, spend_usd → 202 {id}
  *   GET  /api/submissions            student: own submissions
  *   GET  /api/submissions/:id        student (own only) or admin: status and metrics
+ *   GET  /api/config                 the class rules (required architecture, limits, ranking)
  *   GET  /api/leaderboard[?board=private]      JSON board (private: after the deadline, reveal, or admin)
  *   GET  /api/leaderboard.csv        admin: every student's entry, public and private metrics
  *   POST /api/admin/reveal           admin: show the private board now
@@ -450,6 +451,22 @@ export function createApp(opts: LeaderboardAppOptions): express.Express {
     if (!student) throw new HttpError(404, `student "${req.params.name}": not found`);
     const history = store.submissionsOf(student.id).map((s) => ({ sub: s, score: store.score(s.id) }));
     res.type('html').send(renderStudentPage({ config, student, history, now: store.now() }));
+  });
+
+  // The class rules a client needs before uploading (the submit command checks the header locally).
+  app.get('/api/config', (_req, res) => {
+    res.json({
+      title: config.title,
+      architecture: config.architecture,
+      evaluation: config.evaluation,
+      max_checkpoint_bytes: maxUploadBytes,
+      daily_limit: config.dailyLimit,
+      tuning_budget_usd: config.tuningBudgetUsd,
+      over_budget: config.overBudget,
+      selection: config.selection,
+      ranking: config.ranking,
+      deadline: config.deadline ?? null,
+    });
   });
 
   app.get('/healthz', (_req, res) => {

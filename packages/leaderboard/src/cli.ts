@@ -6,7 +6,15 @@
 import { openAsBlob } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { BACKEND_NAMES, type BackendChoice, InputError, reportError } from '@course/models';
+import {
+  BACKEND_NAMES,
+  type BackendChoice,
+  checkArchitecture,
+  InputError,
+  type RequiredArchitecture,
+  readCheckpointHeader,
+  reportError,
+} from '@course/models';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type ConfigOverrides, readConfigFile, resolveConfig } from './config.js';
 import { openDatabase } from './db.js';
@@ -246,6 +254,12 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         spendUsd: number;
         wait?: boolean;
       }) => {
+        // Check the header here first: a wrong file is reported without uploading it.
+        const rules = await fetch(new URL('/api/config', flags.server));
+        if (rules.ok) {
+          const { architecture } = (await rules.json()) as { architecture: RequiredArchitecture };
+          checkArchitecture(readCheckpointHeader(flags.checkpoint), architecture, flags.checkpoint);
+        }
         let blob: Blob;
         try {
           blob = await openAsBlob(flags.checkpoint);

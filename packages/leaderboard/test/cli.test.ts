@@ -9,7 +9,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runLeaderboardCli } from '../src/cli.js';
 import { openDatabase } from '../src/db.js';
 import { Store } from '../src/store.js';
-import { startTestServer, type TestServer, tempDir, tinyCheckpoint, tinyConfig } from './helpers/fixtures.js';
+import {
+  startTestServer,
+  type TestServer,
+  TINY_ARCH,
+  tempDir,
+  tinyCheckpoint,
+  tinyConfig,
+} from './helpers/fixtures.js';
 
 async function cli(argv: string[]) {
   let stdout = '';
@@ -145,6 +152,28 @@ describe('course-leaderboard', () => {
       '2',
     ]);
     expect(JSON.parse(dup.stdout)).toMatchObject({ id, duplicate: true });
+    // A checkpoint of another architecture is refused before anything is uploaded.
+    const { gpt2Config } = await import('@course/models');
+    const wide = tinyCheckpoint(dir, 78, 3, gpt2Config({ ...TINY_ARCH, channels: 32, heads: 2 }));
+    const before = server.store.allSubmissions().length;
+    const wrong = await cli([
+      'submit',
+      '--server',
+      server.url,
+      '--token',
+      token,
+      '--checkpoint',
+      wide,
+      '--max-lr',
+      '1',
+      '--spend-usd',
+      '2',
+    ]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(
+      `error: ${wide}: header[6] channels: found 32, expected 16 (required architecture d1 c16 h1)`,
+    );
+    expect(server.store.allSubmissions()).toHaveLength(before);
     const refused = await cli([
       'submit',
       '--server',
