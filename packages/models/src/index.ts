@@ -18,7 +18,7 @@ export * from './nn/initializers.js';
 export * from './nn/lstm.js';
 export * from './nn/mlp.js';
 export * from './nn/module.js';
-export * from './nn/recurrent.js';
+export { type RecurrentLayer, SequenceModel, type SequenceModelConfig } from './nn/recurrent.js';
 export * from './nn/rnn.js';
 export * from './rand/mt19937.js';
 export * from './tidy-read.js';
