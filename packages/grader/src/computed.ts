@@ -157,8 +157,11 @@ export const COMPUTED: Record<string, ComputedReference> = {
   },
   mlp_params: {
     summary: 'MLP parameters, weights and a bias per unit (args: layers [in, hidden…, out], bias=true)',
-    compute: (a) =>
-      mlpParameterCount(numbers(a, 'layers'), { bias: a.bias === undefined ? true : a.bias === true }),
+    compute: (a) => {
+      if (a.bias !== undefined && typeof a.bias !== 'boolean')
+        throw new Error('args.bias: expected true or false');
+      return mlpParameterCount(numbers(a, 'layers'), { bias: a.bias ?? true });
+    },
   },
   cnn_params: {
     summary: `Trainable parameters of a classic CNN, counted from its built tfjs graph (args: model ${CLASSIC_CNNS.join('|')}, classes=1000)`,

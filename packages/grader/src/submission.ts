@@ -46,12 +46,10 @@ function layout(path: string): { dir: string; answers?: string; metadata?: strin
       student: basename(path),
     };
   }
+  // Only Gradescope's own file beside the submission counts: one inside the folder is the
+  // student's to write, and must not set the submission time.
   const besideParent = join(dirname(path), 'submission_metadata.json');
-  const metadata = existsSync(join(path, 'submission_metadata.json'))
-    ? join(path, 'submission_metadata.json')
-    : basename(path) === 'submission' && existsSync(besideParent)
-      ? besideParent
-      : undefined;
+  const metadata = basename(path) === 'submission' && existsSync(besideParent) ? besideParent : undefined;
   const student = basename(path) === 'submission' ? basename(dirname(path)) : basename(path);
   return { dir: path, metadata, student };
 }

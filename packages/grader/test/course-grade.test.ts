@@ -304,6 +304,16 @@ describe('course-grade', () => {
     );
     expect(JSON.parse(r.stdout).score).toBe(3.2);
     expect((await courseGrade(specPath, join(root, 'late'), '--submitted-at', 'yesterday')).code).toBe(2);
+    // a submission_metadata.json the student put inside their own folder is not believed
+    const forged = writeSubmission(root, 'forged', { q1: 10, q2: 42, q3: 'a' });
+    writeFileSync(
+      join(forged, 'submission_metadata.json'),
+      JSON.stringify({ created_at: '2026-03-01T00:00:00Z' }),
+    );
+    const f = JSON.parse(
+      (await courseGrade(specPath, forged, '--submitted-at', '2026-03-03T10:00:00Z')).stdout,
+    );
+    expect(f.score).toBe(3.2);
   });
 
   test('hiddenScoring "zero-until-published": hidden questions carry no points until --published', async () => {
