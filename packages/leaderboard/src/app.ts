@@ -212,7 +212,8 @@ export function createApp(opts: LeaderboardAppOptions): express.Express {
       log.info(
         {
           method: req.method,
-          url: req.originalUrl,
+          // The path only: query strings carry worker leases.
+          url: req.originalUrl.split('?')[0],
           status: res.statusCode,
           ms: +(performance.now() - start).toFixed(1),
         },
@@ -556,7 +557,7 @@ export function createApp(opts: LeaderboardAppOptions): express.Express {
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const { status, message, headers } = toHttpError(err, maxUploadBytes, config);
-    if (status >= 500) log.error({ err, url: req.originalUrl }, 'internal error');
+    if (status >= 500) log.error({ err, url: req.path }, 'internal error');
     res.set(headers);
     if (req.accepts(['json', 'html']) === 'html' && !req.path.startsWith('/api/')) {
       res
