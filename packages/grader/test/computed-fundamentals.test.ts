@@ -34,6 +34,7 @@ describe('computed references of the nn-fundamentals homework', () => {
     expect(compute('mlp_params', { layers: [33, 512, 10] })).toBe(33 * 512 + 512 + 512 * 10 + 10);
     expect(compute('mlp_params', { layers: [33, 512, 10], bias: false })).toBe(22_016);
     expect(() => compute('mlp_params', { layers: '33,512,10' })).toThrow(/args\.layers/);
+    expect(() => compute('mlp_params', { layers: [33, 512, 10], bias: 'no' })).toThrow(/args\.bias/);
   });
 
   it('sigmoid_net: hidden, output, loss and a gradient, by hand', () => {
