@@ -23,6 +23,7 @@ function kerasTwin(
   ours: SequenceModel,
   manyToMany: boolean,
   maskZero = false,
+  rnnActivation: 'tanh' | 'relu' = 'tanh',
 ): tf.LayersModel {
   const { vocab, embed, hidden, out } = sizes;
   const model = tf.sequential();
@@ -30,7 +31,7 @@ function kerasTwin(
   model.add(embedding);
   const recurrent =
     kind === 'rnn'
-      ? tf.layers.simpleRNN({ units: hidden, returnSequences: manyToMany })
+      ? tf.layers.simpleRNN({ units: hidden, returnSequences: manyToMany, activation: rnnActivation })
       : // tfjs' LSTM defaults to hardSigmoid gates (old Keras); the equations use the logistic sigmoid
         tf.layers.lstm({ units: hidden, returnSequences: manyToMany, recurrentActivation: 'sigmoid' });
   model.add(recurrent);
@@ -137,6 +138,25 @@ describe.each(['rnn', 'lstm'] as const)('%s from its equations', (kind) => {
       ).toBe(true);
     }
     tf.dispose([x, value, ...Object.values(grads)]);
+    ours.dispose();
+  });
+});
+
+describe('Elman RNN with relu (the exploding-gradient variant)', () => {
+  it('equals Keras SimpleRNN with activation relu', () => {
+    const ours = createRnn({ ...sizes, mode: 'many-to-many', activation: 'relu', seed: 11 });
+    const keras = kerasTwin('rnn', ours, true, false, 'relu');
+    const x = tf.tensor2d(ids, undefined, 'int32');
+    const y = ours.apply(x);
+    const yKeras = keras.predict(tf.cast(x, 'float32')) as tf.Tensor;
+    expect(maxAbsDiff(y, yKeras)).toBeLessThan(1e-5);
+    // and it is not the tanh network
+    const tanhTwin = kerasTwin('rnn', ours, true);
+    const yTanh = tanhTwin.predict(tf.cast(x, 'float32')) as tf.Tensor;
+    expect(maxAbsDiff(y, yTanh)).toBeGreaterThan(1e-4);
+    tf.dispose([x, y, yKeras, yTanh]);
+    keras.dispose();
+    tanhTwin.dispose();
     ours.dispose();
   });
 });
