@@ -82,8 +82,9 @@ export function loadOverrides(file: string, spec: Spec): Overrides {
 // ---- gradebook.csv
 
 function csvCell(v: string | number): string {
-  const s = typeof v === 'number' ? formatNumber(v, 10) : v;
-  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  // A name starting with = + - @ would run as a spreadsheet formula: prefix a quote (OWASP's advice).
+  const s = typeof v === 'number' ? formatNumber(v, 10) : /^[=+\-@]/.test(v) ? `'${v}` : v;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** One row per student, one column per question, then raw score, days late, late penalty (points), total, max. */

@@ -332,6 +332,13 @@ describe('course-grade', () => {
     expect(published.score).toBe(4);
   });
 
+  test('gradebook.csv: a folder name that a spreadsheet would run as a formula is quoted', async () => {
+    const { root, specPath } = setup();
+    const evil = writeSubmission(join(root, 'odd'), '=HYPERLINK("x")', { q1: 10 });
+    const r = await courseGrade(specPath, evil, '--format', 'csv');
+    expect(r.stdout.split('\n')[1]).toBe(`"'=HYPERLINK(""x"")",2,0,0,0,2,0,0,2,6`);
+  });
+
   test('two submissions of one student name are refused (exit 2), never merged', async () => {
     const { specPath } = setup();
     const root = tempDir();
