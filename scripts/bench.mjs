@@ -17,7 +17,7 @@
  * `--backend cpu` works but is ~30× slower than wasm: use it with a case name
  * and `--warmup 1 --steps 2`.
  *
- * Cases (default: all four):
+ * Cases (default: all):
  *   gpt-q1    GPT-2 d1 c64 h1, vocab 50257, B 8, T 256, AdamW (train step)
  *   gpt-tiny  GPT-2 d6 c384 h6, B 4, T 256, AdamW (train step)
  *   gpt-eval  the d6 model's loss, forward only, B 4, T 256 (the leaderboard's eval)
