@@ -90,7 +90,10 @@ export function answerTypeErrors(q: Question, value: unknown): string[] {
   return [
     ...new Set(
       (useful.length > 0 ? useful : errors).map((e) =>
-        describeAjvError({ ...e, instancePath: `/${q.id}${e.instancePath}` }),
+        // The only pattern is NUMBER_WITH_UNIT: say so instead of printing the regex.
+        e.keyword === 'pattern'
+          ? `/${q.id}${e.instancePath}: expected a number with a unit, e.g. "3.5 h"`
+          : describeAjvError({ ...e, instancePath: `/${q.id}${e.instancePath}` }),
       ),
     ),
   ];

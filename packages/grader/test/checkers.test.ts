@@ -137,6 +137,9 @@ describe('checkers', () => {
     expect(grade({ hours: { value: 120, unit: 'min' } }).hours.score).toBe(1);
     expect(grade({ hours: '7200 s' }).hours.score).toBe(1);
     expect(grade({ hours: '2.1 h' }).hours.score).toBe(0);
+    expect(grade({ hours: 'two hours' }).hours.lines).toContain(
+      'answers.json: /hours: expected a number with a unit, e.g. "3.5 h"',
+    );
     const bad = grade({ hours: '2 days' }).hours;
     expect(bad.status).toBe('invalid');
     expect(bad.lines[0]).toBe('unit "days" is not one of h, min, s');
