@@ -25,7 +25,7 @@ export {
 } from './demo.js';
 export { evaluatorVersion, scoreCheckpoint } from './evaluate.js';
 export { type HeldoutManifest, prepareHeldout, splitIndices } from './heldout.js';
-export { type Board, type BoardRow, buildBoard, wilsonInterval } from './ranking.js';
+export { type Board, type BoardRow, buildBoard } from './ranking.js';
 export { type RunningLeaderboard, startLeaderboard } from './server.js';
 export { Store } from './store.js';
 export { runLocalWorker, runOneLocalJob, runRemoteWorker } from './worker.js';

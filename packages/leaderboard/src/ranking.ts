@@ -11,6 +11,7 @@
  * - HellaSwag accuracy comes with a 95% Wilson score interval for a binomial
  *   proportion, so students see when two entries are statistically tied.
  */
+import { accuracyInterval } from '@course/trainer';
 import type { LeaderboardConfig, RankKey } from './config.js';
 import type { Side } from './heldout.js';
 import type { ScoreRow, SubmissionRow } from './store.js';
@@ -42,18 +43,6 @@ export interface Board {
   rows: BoardRow[];
   /** Over-budget entries (config.overBudget = 'separate'), ranked among themselves. */
   over_budget: BoardRow[];
-}
-
-const Z95 = 1.959963984540054;
-
-/** Wilson score interval for `correct` successes in `n` trials (95%). */
-export function wilsonInterval(correct: number, n: number, z = Z95): [number, number] {
-  if (n === 0) return [0, 1];
-  const p = correct / n;
-  const z2 = z * z;
-  const center = (p + z2 / (2 * n)) / (1 + z2 / n);
-  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, center - half), Math.min(1, center + half)];
 }
 
 interface Metrics {
@@ -137,7 +126,7 @@ export function buildBoard(
       hellaswag_ci95:
         m.hellaswag_acc === null
           ? null
-          : wilsonInterval(Math.round(m.hellaswag_acc * m.hellaswag_n), m.hellaswag_n),
+          : accuracyInterval(Math.round(m.hellaswag_acc * m.hellaswag_n), m.hellaswag_n),
       val_loss: m.val_loss,
       max_lr: sub.max_lr,
       spend_usd: sub.spend_usd,
