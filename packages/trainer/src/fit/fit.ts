@@ -174,6 +174,15 @@ function trainStep(
   return { values, gradNorm: read[read.length - 1] };
 }
 
+/**
+ * Rows start..start+size-1 as an index tensor. Batches are gathered rather than
+ * sliced: on the wasm backend slicing rows of a large tensor costs ~70× more than
+ * gathering them (measured on 6000×784: 77 ms vs 1.1 ms per batch).
+ */
+function rowRange(start: number, size: number): tf.Tensor1D {
+  return tf.range(start, start + size, 1, 'int32') as tf.Tensor1D;
+}
+
 /** Loss and metrics over the whole dataset: means over examples, computed in batches. */
 export function evaluate(model: Module, data: Dataset, opts: EvaluateOptions): Logs {
   const n = checkDataset(data, 'evaluate data');
@@ -184,8 +193,9 @@ export function evaluate(model: Module, data: Dataset, opts: EvaluateOptions): L
   for (let start = 0; start < n; start += batchSize) {
     const size = Math.min(batchSize, n - start);
     const values = tf.tidy(() => {
-      const x = data.x.slice(start, size);
-      const y = data.y.slice(start, size);
+      const rows = rowRange(start, size);
+      const x = tf.gather(data.x, rows);
+      const y = tf.gather(data.y, rows);
       const p = model.apply(x, { training: false });
       return tf.stack([opts.loss.compute(y, p), ...metrics.map((m) => m.compute(y, p))]);
     });
@@ -207,7 +217,7 @@ export function predict(model: Module, x: tf.Tensor, opts: { batchSize?: number 
   const parts: tf.Tensor[] = [];
   for (let start = 0; start < n; start += batchSize) {
     const size = Math.min(batchSize, n - start);
-    parts.push(tf.tidy(() => model.apply(x.slice(start, size), { training: false })));
+    parts.push(tf.tidy(() => model.apply(tf.gather(x, rowRange(start, size)), { training: false })));
   }
   const out = tf.concat(parts, 0);
   tf.dispose(parts);
