@@ -272,7 +272,7 @@ export interface BatchOutput {
 }
 
 /** Writes OUT/submissions/<student>/{results.json,feedback.md}, gradebook.csv, summary, histograms, key audit, regrade diff. */
-export function writeBatch(spec: Spec, grades: Grade[], out: string): BatchOutput {
+export async function writeBatch(spec: Spec, grades: Grade[], out: string): Promise<BatchOutput> {
   const subRoot = join(out, 'submissions');
   const before = new Map<string, GradescopeResults>();
   if (existsSync(subRoot)) {
@@ -310,7 +310,7 @@ export function writeBatch(spec: Spec, grades: Grade[], out: string): BatchOutpu
   for (const q of [...summary.questions, summary.total]) {
     writeFileAtomic(
       join(out, 'histograms', `${q.id}.svg`),
-      histogramSvg(`${q.id}: ${q.title}`, q.scores, q.points),
+      await histogramSvg(`${q.id}: ${q.title}`, q.scores, q.points),
     );
   }
   const audit = keyAudit(spec, grades);

@@ -87,7 +87,7 @@ function buildProgram(io: GraderIO): Command {
     .exitOverride()
     .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
     .showHelpAfterError('(add --help for usage)')
-    .action((specPath: string, submissions: string[], flags: GradeFlags) => {
+    .action(async (specPath: string, submissions: string[], flags: GradeFlags) => {
       const spec = loadSpec(specPath);
       const opts: GradeOptions = {
         overrides: flags.overrides ? loadOverrides(flags.overrides, spec) : undefined,
@@ -103,7 +103,7 @@ function buildProgram(io: GraderIO): Command {
         );
       if (flags.out) {
         mkdirSync(flags.out, { recursive: true });
-        const written = writeBatch(spec, grades, flags.out);
+        const written = await writeBatch(spec, grades, flags.out);
         for (const g of grades) io.stdout.write(`${g.student}: ${g.score} / ${g.maxScore}\n`);
         if (written.audit.length > 0)
           io.stderr.write(

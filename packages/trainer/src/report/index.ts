@@ -1,4 +1,5 @@
 /** Run-folder reports: load runs, plot their loss curves, tabulate the tuning sweep. */
+export { type BarChart, plotBarChart } from './bars.js';
 export { formatLr } from './format.js';
 export { historyCharts, type LineChart, type LineSeries, plotLineCharts, writeLineCharts } from './lines.js';
 export { type PlotOptions, plotRuns, svgToPng, writePlot } from './plot.js';
