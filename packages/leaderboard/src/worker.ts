@@ -114,7 +114,7 @@ export function runOneLocalJob(
   }
   const recorded = store.finishJob(job.job_id, job.lease_id, worker, score);
   log(
-    `job ${job.job_id}: ${recorded ? 'scored' : 'lease lost, result dropped'} (public HellaSwag ${score.public.hellaswag_acc}, val loss ${score.public.val_loss}; ${score.seconds.toFixed(1)} s)`,
+    `job ${job.job_id}: ${recorded ? 'scored' : 'lease lost, result dropped'} (public HellaSwag ${fixed(score.public.hellaswag_acc)}, val loss ${fixed(score.public.val_loss)}; ${score.seconds.toFixed(1)} s)`,
   );
   return true;
 }
@@ -239,7 +239,7 @@ export async function runOneRemoteJob(
     const score = scoreCheckpoint(checkpoint, manifest, folder, job.evaluation);
     body = { lease: job.lease_id, score };
     log(
-      `job ${job.job_id}: public HellaSwag ${score.public.hellaswag_acc}, val loss ${score.public.val_loss}`,
+      `job ${job.job_id}: public HellaSwag ${fixed(score.public.hellaswag_acc)}, val loss ${fixed(score.public.val_loss)}`,
     );
   } catch (err) {
     body = { lease: job.lease_id, error: failureMessage(err) };
@@ -266,4 +266,9 @@ export async function runRemoteWorker(opts: RemoteWorkerOptions): Promise<number
     await sleep(opts.pollMs ?? 2000, opts.signal);
   }
   return done;
+}
+
+/** A metric for a log line: 4 decimals, or "–" when the split had none. */
+function fixed(x: number | null): string {
+  return x === null ? '–' : x.toFixed(4);
 }
