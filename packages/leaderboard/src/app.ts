@@ -540,6 +540,23 @@ export function createApp(opts: LeaderboardAppOptions): express.Express {
     checkBody(validateResultBody, req.body, 'body');
     const body = req.body as { lease: string; score?: ScoreInput; error?: string };
     const jobId = Number(req.params.id);
+    // A score must be of this job's checkpoint on this server's held-out files, or it could not be re-derived.
+    const held = store.jobForLease(jobId, body.lease);
+    if (body.score && held) {
+      const expected = store.submission(held.submission_id)!.checkpoint_sha256;
+      if (body.score.checkpoint_sha256 !== expected) {
+        throw new HttpError(
+          400,
+          `score.checkpoint_sha256: found ${body.score.checkpoint_sha256}, expected ${expected} (job ${jobId}'s checkpoint)`,
+        );
+      }
+      if (!sameFiles(body.score.heldout_sha256, heldout.manifest.files)) {
+        throw new HttpError(
+          400,
+          `score.heldout_sha256: found ${JSON.stringify(body.score.heldout_sha256)}, expected this server's held-out split ${JSON.stringify(heldout.manifest.files)}`,
+        );
+      }
+    }
     const ok = body.score
       ? store.finishJob(jobId, body.lease, who.name, body.score)
       : store.failJob(jobId, body.lease, body.error!);
@@ -584,6 +601,12 @@ function toHttpError(err: unknown, maxUploadBytes: number, config: LeaderboardCo
   if (err instanceof HttpError) return err;
   if (err instanceof multer.MulterError) {
     if (err.code === 'LIMIT_FILE_SIZE') return tooLarge(maxUploadBytes, config);
+    if (err.code === 'LIMIT_UNEXPECTED_FILE' || err.code === 'LIMIT_FILE_COUNT') {
+      return new HttpError(
+        400,
+        `checkpoint: expected exactly one file, in the multipart field "checkpoint"${err.field && err.field !== 'checkpoint' ? ` (found a file in field "${err.field}")` : ' (found more than one)'}`,
+      );
+    }
     return new HttpError(
       400,
       `multipart upload: ${err.message}${err.field ? ` (field "${err.field}")` : ''}`,
@@ -596,6 +619,12 @@ function toHttpError(err: unknown, maxUploadBytes: number, config: LeaderboardCo
     return new HttpError(status, (err as Error).message);
   }
   return new HttpError(500, 'internal server error (logged)');
+}
+
+/** Same file names with the same hashes. */
+function sameFiles(a: Record<string, string>, b: Record<string, string>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((n) => Object.hasOwn(b, n) && a[n] === b[n]);
 }
 
 function escapeText(text: string): string {

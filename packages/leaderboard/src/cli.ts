@@ -20,7 +20,7 @@ import { type ConfigOverrides, readConfigFile, resolveConfig } from './config.js
 import { openDatabase } from './db.js';
 import { startLeaderboard } from './server.js';
 import { Store } from './store.js';
-import { runLocalWorker, runRemoteWorker } from './worker.js';
+import { fetchServer, runLocalWorker, runRemoteWorker } from './worker.js';
 
 export interface Output {
   write(text: string): unknown;
@@ -114,6 +114,19 @@ function serveConfig(flags: ServeFlags) {
   if (flags.budgetUsd !== undefined) merged.tuningBudgetUsd = flags.budgetUsd;
   if (flags.deadline !== undefined) merged.deadline = flags.deadline;
   return resolveConfig(merged, flags.config ?? 'flags');
+}
+
+/** A reply's JSON; an error status (or a page that is not JSON, e.g. a proxy's) as an InputError. */
+async function replyJson(server: string, res: Response): Promise<unknown> {
+  const text = await res.text();
+  let body: { error?: string } | null = null;
+  try {
+    body = JSON.parse(text) as { error?: string };
+  } catch {}
+  if (!res.ok || body === null) {
+    throw new InputError(`${server}: HTTP ${res.status}: ${body?.error ?? text.slice(0, 200)}`);
+  }
+  return body;
 }
 
 function println(out: Output, line = ''): void {
@@ -255,7 +268,7 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         wait?: boolean;
       }) => {
         // Check the header here first: a wrong file is reported without uploading it.
-        const rules = await fetch(new URL('/api/config', flags.server));
+        const rules = await fetchServer(flags.server, '/api/config');
         if (rules.ok) {
           const { architecture } = (await rules.json()) as { architecture: RequiredArchitecture };
           checkArchitecture(readCheckpointHeader(flags.checkpoint), architecture, flags.checkpoint);
@@ -273,19 +286,18 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         form.set('spend_usd', String(flags.spendUsd));
         form.set('checkpoint', blob, basename(flags.checkpoint));
         const headers = { authorization: `Bearer ${flags.token}` };
-        const res = await fetch(new URL('/api/submissions', flags.server), {
+        const res = await fetchServer(flags.server, '/api/submissions', {
           method: 'POST',
           body: form,
           headers,
         });
-        const body = (await res.json()) as { id?: number; error?: string; status?: string };
-        if (!res.ok) throw new InputError(`${flags.server}: HTTP ${res.status}: ${body.error}`);
+        const body = (await replyJson(flags.server, res)) as { id?: number; status?: string };
         println(io.stdout, JSON.stringify(body));
         if (!flags.wait) return;
         for (;;) {
           await new Promise((r) => setTimeout(r, 1000));
-          const poll = await fetch(new URL(`/api/submissions/${body.id}`, flags.server), { headers });
-          const state = (await poll.json()) as { status: string };
+          const poll = await fetchServer(flags.server, `/api/submissions/${body.id}`, { headers });
+          const state = (await replyJson(flags.server, poll)) as { status: string };
           if (state.status === 'scored' || state.status === 'failed') {
             println(io.stdout, JSON.stringify(state));
             return;

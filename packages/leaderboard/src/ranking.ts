@@ -2,7 +2,8 @@
  * Ranking: pure functions from scored submissions to board rows.
  *
  * - One row per student: their latest scored submission, or their best one
- *   by the ranking keys (config.selection).
+ *   by the ranking keys on the public split (config.selection); the private
+ *   board ranks the same submissions by their private scores.
  * - Sorted by the configured keys (default HellaSwag accuracy desc, then val
  *   loss asc); a missing metric sorts last. Rows equal on every key share a
  *   rank (1, 1, 3: standard competition ranking) and the earlier submission is
@@ -101,18 +102,20 @@ export function buildBoard(
   config: Pick<LeaderboardConfig, 'ranking' | 'selection' | 'overBudget' | 'tuningBudgetUsd'>,
   side: Side,
 ): Board {
-  // The submission that represents each student.
-  const chosen = new Map<number, { sub: ScoredSubmission; metrics: Metrics }>();
+  // The submission that represents each student, chosen on the public split for both boards (as on
+  // Kaggle): picking the best by private scores would reward many submissions on the very data meant
+  // to catch tuning against the board.
+  const chosen = new Map<number, { sub: ScoredSubmission; publicMetrics: Metrics }>();
   for (const sub of scored) {
-    const metrics = metricsOn(sub, side);
+    const publicMetrics = metricsOn(sub, 'public');
     const current = chosen.get(sub.student_id);
     const better =
       current === undefined ||
       (config.selection === 'latest'
         ? sub.created_at > current.sub.created_at ||
           (sub.created_at === current.sub.created_at && sub.id > current.sub.id)
-        : compareOnKeys(metrics, current.metrics, config.ranking) < 0);
-    if (better) chosen.set(sub.student_id, { sub, metrics });
+        : compareOnKeys(publicMetrics, current.publicMetrics, config.ranking) < 0);
+    if (better) chosen.set(sub.student_id, { sub, publicMetrics });
   }
   const isOver = (s: ScoredSubmission) => s.spend_usd > config.tuningBudgetUsd;
   const toRow = (sub: ScoredSubmission, m: Metrics, rank: number): BoardRow => {
@@ -136,7 +139,7 @@ export function buildBoard(
       submitted_at: new Date(sub.created_at).toISOString(),
     };
   };
-  const entries = [...chosen.values()];
+  const entries = [...chosen.values()].map(({ sub }) => ({ sub, metrics: metricsOn(sub, side) }));
   const within = entries.filter((e) => !isOver(e.sub));
   const over = entries.filter((e) => isOver(e.sub));
   return {

@@ -79,7 +79,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /** The message stored for a failed evaluation: the user's file at fault, or ours. */
 function failureMessage(err: unknown): string {
-  if (err instanceof CourseError) return `checkpoint could not be evaluated: ${err.message}`;
+  if (err instanceof CourseError && !(err instanceof ServerApiError))
+    return `checkpoint could not be evaluated: ${err.message}`;
   return `evaluation error on the server (not your fault; this does not count against your daily limit): ${
     err instanceof Error ? err.message : String(err)
   }`;
@@ -154,6 +155,7 @@ interface ClaimResponse {
   submission_id: number;
   lease_id: string;
   checkpoint_sha256: string;
+  lease_seconds?: number;
   evaluation: EvaluationSettings;
   heldout: HeldoutManifest;
 }
@@ -165,8 +167,34 @@ export interface RemoteWorkerOptions extends WorkerOptions {
   cacheDir: string;
 }
 
+/**
+ * The server refused a worker request or could not be reached. `retryable`:
+ * unreachable or a 5xx (a restart, a proxy), worth trying again shortly.
+ */
+export class ServerApiError extends InputError {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** `fetch`, with "cannot connect" reported as a ServerApiError naming the server instead of a stack trace. */
+export async function fetchServer(server: string, path: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(new URL(path, server), init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new ServerApiError(
+      `${server}: cannot connect (${cause?.code ?? cause?.message ?? (err as Error).message}); is the leaderboard running at that URL?`,
+      true,
+    );
+  }
+}
+
 async function api(opts: RemoteWorkerOptions, path: string, init: RequestInit = {}): Promise<Response> {
-  const res = await fetch(new URL(path, opts.server), {
+  const res = await fetchServer(opts.server, path, {
     ...init,
     headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json', ...init.headers },
   });
@@ -176,7 +204,7 @@ async function api(opts: RemoteWorkerOptions, path: string, init: RequestInit = 
     try {
       message = (JSON.parse(text) as { error: string }).error;
     } catch {}
-    throw new InputError(`${opts.server}${path}: HTTP ${res.status}: ${message}`);
+    throw new ServerApiError(`${opts.server}${path}: HTTP ${res.status}: ${message}`, res.status >= 500);
   }
   return res;
 }
@@ -242,14 +270,28 @@ export async function runOneRemoteJob(
       `job ${job.job_id}: public HellaSwag ${fixed(score.public.hellaswag_acc)}, val loss ${fixed(score.public.val_loss)}`,
     );
   } catch (err) {
+    // The server went away mid-download: nothing to report; the job is claimed again after its lease.
+    if (err instanceof ServerApiError && err.retryable) throw err;
     body = { lease: job.lease_id, error: failureMessage(err) };
     log(`job ${job.job_id}: failed: ${String(err)}`);
   } finally {
     rmSync(checkpoint, { force: true });
   }
-  const reply = await post(body);
-  if (reply.status === 409) log(`job ${job.job_id}: lease lost, the server dropped this result`);
-  return true;
+  // A result can be hours of work: if the server is restarting, keep trying for a lease's length
+  // (the server takes a result from the lease holder until another worker claims the job).
+  const giveUp = Date.now() + (job.lease_seconds ?? 900) * 1000;
+  for (;;) {
+    try {
+      const reply = await post(body);
+      if (reply.status === 409) log(`job ${job.job_id}: lease lost, the server dropped this result`);
+      return true;
+    } catch (err) {
+      if (!(err instanceof ServerApiError && err.retryable) || Date.now() > giveUp || opts.signal?.aborted)
+        throw err;
+      log(`job ${job.job_id}: posting the result: ${err.message}; trying again`);
+      await sleep(opts.pollMs ?? 2000, opts.signal);
+    }
+  }
 }
 
 /** The remote worker loop; returns the number of jobs processed. */
@@ -258,9 +300,15 @@ export async function runRemoteWorker(opts: RemoteWorkerOptions): Promise<number
   await selectBackend(opts.backend ?? 'auto', { log });
   let done = 0;
   while (!opts.signal?.aborted) {
-    if (await runOneRemoteJob(opts, log)) {
-      done++;
-      continue;
+    try {
+      if (await runOneRemoteJob(opts, log)) {
+        done++;
+        continue;
+      }
+    } catch (err) {
+      // A server restart must not end a GPU box's worker: wait and claim again.
+      if (opts.once || !(err instanceof ServerApiError && err.retryable)) throw err;
+      log(`${err.message}; trying again in ${((opts.pollMs ?? 2000) / 1000).toFixed(0)} s`);
     }
     if (opts.once) break;
     await sleep(opts.pollMs ?? 2000, opts.signal);

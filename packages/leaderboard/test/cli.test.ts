@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runLeaderboardCli } from '../src/cli.js';
 import { openDatabase } from '../src/db.js';
 import { Store } from '../src/store.js';
+import { runRemoteWorker } from '../src/worker.js';
 import {
   startTestServer,
   type TestServer,
@@ -17,6 +18,16 @@ import {
   tinyCheckpoint,
   tinyConfig,
 } from './helpers/fixtures.js';
+
+/** A localhost URL nobody listens on (a port just freed). */
+async function deadUrl(): Promise<string> {
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address() as { port: number };
+  await new Promise((r) => probe.close(r));
+  return `http://127.0.0.1:${port}`;
+}
 
 async function cli(argv: string[]) {
   let stdout = '';
@@ -189,5 +200,36 @@ describe('course-leaderboard', () => {
     ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('HTTP 401: unknown token');
+  });
+
+  test('a server that cannot be reached: submit and worker --once say so (exit 2); a worker without --once waits', async () => {
+    const url = await deadUrl();
+    const checkpoint = tinyCheckpoint(dir, 79);
+    const sent = await cli([
+      ...['submit', '--server', url, '--token', 't', '--checkpoint', checkpoint],
+      ...['--max-lr', '1e-3', '--spend-usd', '0'],
+    ]);
+    expect(sent.code).toBe(2);
+    expect(sent.stderr).toMatch(new RegExp(`^error: ${url}: cannot connect \\(ECONNREFUSED\\)`));
+    const once = await cli(['worker', '--server', url, '--token', 't', '--once', '--backend', 'cpu']);
+    expect(once.code).toBe(2);
+    expect(once.stderr).toContain(`error: ${url}: cannot connect (ECONNREFUSED)`);
+    // A GPU box's worker outlives a server restart: it logs and claims again later.
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const running = runRemoteWorker({
+      server: url,
+      token: 't',
+      cacheDir: tempDir(),
+      backend: 'cpu',
+      pollMs: 20,
+      signal: stop.signal,
+      log: (line) => {
+        lines.push(line);
+        if (lines.filter((l) => l.includes('trying again')).length >= 2) stop.abort();
+      },
+    });
+    await expect(running).resolves.toBe(0);
+    expect(lines.filter((l) => l.includes('cannot connect (ECONNREFUSED)')).length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -266,6 +266,29 @@ describe('refusals', () => {
     const noFile = await submit(server.url, tokens.carol, { max_lr: '1e-3', spend_usd: '1' });
     expect(noFile.status).toBe(400);
     expect(noFile.body.error).toContain('checkpoint: missing');
+    // The file under another field name, or two files: the field to use is named.
+    for (const [fields, message] of [
+      [
+        ['file'],
+        'checkpoint: expected exactly one file, in the multipart field "checkpoint" (found a file in field "file")',
+      ],
+      [
+        ['checkpoint', 'checkpoint'],
+        'checkpoint: expected exactly one file, in the multipart field "checkpoint" (found more than one)',
+      ],
+    ] as const) {
+      const form = new FormData();
+      form.set('max_lr', '1e-3');
+      form.set('spend_usd', '1');
+      for (const field of fields) form.append(field, new Blob([good()]), 'model.bin');
+      const res = await fetch(`${server.url}/api/submissions`, {
+        method: 'POST',
+        body: form,
+        headers: { authorization: `Bearer ${tokens.carol}` },
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as ApiJson).error).toBe(message);
+    }
   });
 
   test('413 for a file larger than an fp32 checkpoint of the architecture', async () => {
@@ -387,6 +410,30 @@ describe('ties, remote workers, private board, CSV', () => {
       expect(
         (await fetch(`${fresh.url}/api/worker/claim`, { method: 'POST', headers, body: '{}' })).status,
       ).toBe(204);
+      // A score for another file or other held-out data is refused: it could not be re-derived.
+      const setup = fresh.store.getSetting<WorkerSetup>('worker_setup')!;
+      const metrics = { val_loss: 1, hellaswag_acc: 0.5, hellaswag_n: 8 };
+      const score = {
+        evaluator_version: 'v',
+        checkpoint_sha256: res.body.checkpoint_sha256 as string,
+        heldout_sha256: setup.heldout.manifest.files,
+        public: metrics,
+        private: metrics,
+        seconds: 1,
+      };
+      for (const [wrong, field] of [
+        [{ checkpoint_sha256: 'f'.repeat(64) }, 'score.checkpoint_sha256'],
+        [{ heldout_sha256: { 'public_val_000000.bin': 'x' } }, 'score.heldout_sha256'],
+      ] as const) {
+        const bad = await fetch(`${fresh.url}/api/worker/jobs/${stale.job_id}/result`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ lease: stale.lease_id, score: { ...score, ...wrong } }),
+        });
+        expect(bad.status).toBe(400);
+        expect(((await bad.json()) as ApiJson).error).toContain(`${field}: found`);
+      }
+      expect(fresh.store.submission(id)!.status).toBe('running');
       fresh.advance(31_000);
       const did = await runOneRemoteJob(
         { server: fresh.url, token: fresh.workerToken, cacheDir: tempDir('lb-cache-'), name: 'remote-1' },

@@ -116,6 +116,26 @@ describe('buildBoard', () => {
     expect(excluded.over_budget).toEqual([]);
   });
 
+  test('best selection is made on the public split; the private board shows that submission', () => {
+    // a's second submission is worse on the public split but better on the private one.
+    const subs = [
+      scored('a', 0.5, 3.0, { private_hellaswag_acc: 0.2 }),
+      scored('a', 0.3, 3.0, { private_hellaswag_acc: 0.6 }),
+      scored('b', 0.4, 3.0, { private_hellaswag_acc: 0.4 }),
+    ];
+    const pub = buildBoard(subs, counts, { ...rules, selection: 'best' }, 'public');
+    const priv = buildBoard(subs, counts, { ...rules, selection: 'best' }, 'private');
+    expect(pub.rows.map((r) => [r.student, r.submission_id])).toEqual([
+      ['a', subs[0].id],
+      ['b', subs[2].id],
+    ]);
+    // Not a's private-best (0.6): the publicly best one, ranked by its private score.
+    expect(priv.rows.map((r) => [r.student, r.submission_id, r.hellaswag_acc])).toEqual([
+      ['b', subs[2].id, 0.4],
+      ['a', subs[0].id, 0.2],
+    ]);
+  });
+
   test('the private side ranks on the private metrics', () => {
     const subs = [scored('a', 0.3, 3.0, { private_hellaswag_acc: 0.1 }), scored('b', 0.2, 3.0)];
     expect(buildBoard(subs, counts, rules, 'public').rows[0].student).toBe('a');
