@@ -60,6 +60,9 @@ describe('course check', () => {
     expect(r.stdout).toBe(readFileSync(join(out, 'feedback.md'), 'utf8'));
     expect(r.stdout).toContain('## 1b:');
     expect(r.stdout).not.toContain('## 1i:'); // shown after the due date only
+    expect(r.stdout).toContain(
+      '- 1 more question(s) are graded but not shown here: 1i (shown after the due date)\n',
+    );
     const json = await course('check', spec, submission, '--json');
     expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe(json.stdout);
   });

@@ -5,7 +5,7 @@
  * (students sorted by name, questions in spec order), with no timestamps, so
  * grading the same submissions twice writes the same bytes.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError, writeFileAtomic } from '@course/models';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -249,7 +249,7 @@ export function regradeDiff(
       continue;
     }
     if (!a) {
-      lines.push(`${s}: not in this grading (was total ${b.score})`);
+      lines.push(`${s}: not in this grading, so not in gradebook.csv (was total ${b.score})`);
       continue;
     }
     const bs = scoresOf(b);
@@ -275,12 +275,14 @@ export interface BatchOutput {
 export async function writeBatch(spec: Spec, grades: Grade[], out: string): Promise<BatchOutput> {
   const subRoot = join(out, 'submissions');
   const before = new Map<string, GradescopeResults>();
+  // Every earlier student, not only the ones graded now: regrading a subset into the same
+  // OUT replaces gradebook.csv, and the diff must say whose rows are no longer in it.
   if (existsSync(subRoot)) {
-    for (const g of grades) {
-      const file = join(subRoot, g.student, 'results.json');
+    for (const student of readdirSync(subRoot).sort()) {
+      const file = join(subRoot, student, 'results.json');
       if (existsSync(file)) {
         try {
-          before.set(g.student, JSON.parse(readFileSync(file, 'utf8')));
+          before.set(student, JSON.parse(readFileSync(file, 'utf8')));
         } catch {
           // an unreadable earlier result is simply not compared
         }

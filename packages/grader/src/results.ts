@@ -4,7 +4,9 @@
  * results.json (Gradescope autograder format): `score` is the total and
  * overrides the sum of tests (we need that: the late penalty applies to the
  * total); `tests[]` has name, number (used for ordering), score, max_score,
- * status ("passed" iff score == max_score, stated explicitly), output (plain
+ * status (stated explicitly: "passed" iff full marks; a question worth 0 points,
+ * such as one withheld until grades are published, passes only when its answer
+ * is right, so a wrong answer never shows as passed), output (plain
  * text, "\n" line endings) and visibility (visible | hidden | after_due_date |
  * after_published). If any test is hidden from students, Gradescope hides the
  * total from them too. No timestamps and a fixed key order: regrading the same
@@ -45,6 +47,17 @@ const STATUS_TEXT: Record<QuestionGrade['status'], string> = {
   manual: 'awaiting TA grading',
 };
 
+/** Full marks, or, for a question worth 0 points, a right answer (0 of 0 alone says nothing). */
+function passed(q: QuestionGrade): boolean {
+  return q.maxScore > 0 ? q.score >= q.maxScore : q.status === 'correct';
+}
+
+const SHOWN_WHEN: Record<Exclude<QuestionGrade['visibility'], 'visible'>, string> = {
+  hidden: 'seen by the course staff only',
+  after_due_date: 'shown after the due date',
+  after_published: 'shown when grades are published',
+};
+
 function testOf(q: QuestionGrade): GradescopeTest {
   const head = `${STATUS_TEXT[q.status]}: ${formatNumber(q.score)} / ${formatNumber(q.maxScore)}`;
   const test: GradescopeTest = {
@@ -52,7 +65,7 @@ function testOf(q: QuestionGrade): GradescopeTest {
     number: q.id,
     score: q.score,
     max_score: q.maxScore,
-    status: q.score === q.maxScore ? 'passed' : 'failed',
+    status: passed(q) ? 'passed' : 'failed',
     output: [head, ...q.lines].join('\n'),
     visibility: q.visibility,
   };
@@ -107,9 +120,8 @@ export function studentResults(grade: Grade): GradescopeResults {
   const score = Math.round(raw * (grade.late?.factor ?? 1) * 1e6) / 1e6;
   const lines = summaryLines(grade, score, max);
   if (notShown.length > 0) {
-    lines.push(
-      `${notShown.length} more question(s) are graded by the course staff only (${notShown.map((q) => q.id).join(', ')})`,
-    );
+    const ids = notShown.map((q) => `${q.id} (${SHOWN_WHEN[q.visibility as keyof typeof SHOWN_WHEN]})`);
+    lines.push(`${notShown.length} more question(s) are graded but not shown here: ${ids.join(', ')}`);
   }
   return {
     score,

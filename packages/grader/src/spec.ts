@@ -134,6 +134,9 @@ export function describeAjvError(e: ErrorObject): string {
     case 'enum':
       what = `expected one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
       break;
+    case 'uniqueItems':
+      what = `expected each item once (items ${p.j} and ${p.i} are the same)`;
+      break;
     case 'const':
       what = `expected ${JSON.stringify(p.allowedValue)}`;
       break;

@@ -153,6 +153,10 @@ describe('checkers', () => {
     expect(grade({ mpc: ['a'] }).mpc.score).toBe(2);
     // edc: picks {a,c} decides a✓ b✗ c✗ d✓ e✓ → 3/5 of 5 points
     expect(grade({ medc: ['a', 'c'] }).medc.score).toBe(3);
+    // an option picked twice: the type error says so in words, not ajv's "items ## 1 and 0"
+    const twice = grade({ mpc: ['b', 'a', 'b'] }).mpc;
+    expect([twice.score, twice.status]).toEqual([0, 'invalid']);
+    expect(twice.lines[0]).toBe('answers.json: /mpc: expected each item once (items 0 and 2 are the same)');
     expect(grade({ set: ['VAL', 'test', 'train'] }).set.score).toBe(1);
     expect(grade({ set: ['val', 'train'] }).set.score).toBe(0);
     // partial: {1, 2, 4}: (2 hits − 1 extra)/3 → 1 of 3 points; "3" as a string is the number 3

@@ -258,6 +258,12 @@ describe('course-grade', () => {
       override: { score: 1.5, reason: 'clear, one gap' },
     });
     expect(ann.tests[3].output).toContain('TA override: 1.5 of 2 (automatic: 0); reason: clear, one gap');
+    // regrading one student into the same OUT: the diff names the rows gradebook.csv lost
+    await courseGrade(specPath, subs[1], '--out', out, '--overrides', overrides);
+    expect(readFileSync(join(out, 'regrade-diff.md'), 'utf8')).toBe(
+      '# demo: regrade, before → after\n\n- bob: not in this grading, so not in gradebook.csv (was total 2)\n- cat: not in this grading, so not in gradebook.csv (was total 1)\n',
+    );
+    await courseGrade(specPath, ...subs, '--out', out, '--overrides', overrides);
     // the overrides file is only read: a regrade with it changes nothing more
     await courseGrade(specPath, ...subs, '--out', out, '--overrides', overrides);
     expect(readFileSync(join(out, 'regrade-diff.md'), 'utf8')).toContain('No score changed.');
@@ -332,6 +338,10 @@ describe('course-grade', () => {
       visibility: 'hidden',
     });
     expect(unpublished.score).toBe(3);
+    // worth 0 points until published, yet a wrong answer is never "passed" (bob picked b, not a)
+    expect(unpublished.tests[2].status).toBe('passed');
+    const bobUnpublished = JSON.parse((await courseGrade(specPath, subs[2])).stdout);
+    expect(bobUnpublished.tests[2]).toMatchObject({ score: 0, max_score: 0, status: 'failed' });
     const published = JSON.parse((await courseGrade(specPath, ann, '--published')).stdout);
     expect(published.tests[2]).toMatchObject({ score: 1, max_score: 1 });
     expect(published.score).toBe(4);
