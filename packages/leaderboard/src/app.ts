@@ -205,7 +205,9 @@ export function createApp(opts: LeaderboardAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(helmet());
+  // Not upgrade-insecure-requests: a class server is often plain http://host:8080 on a LAN, where the
+  // browser would turn every link on the board into an https:// request that nothing answers.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use((req, res, next) => {
     const start = performance.now();
     res.on('finish', () => {

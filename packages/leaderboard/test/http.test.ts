@@ -172,6 +172,8 @@ describe('whole flow: submit, worker scores, board ranks', () => {
     const history = await fetch(`${server.url}/students/alice`);
     expect(history.status).toBe(200);
     expect(history.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // Served over plain http on a LAN, links must stay http (helmet's default would upgrade them).
+    expect(history.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
     expect(await history.text()).toContain('scored');
   });
 
