@@ -297,6 +297,13 @@ export function createApp(opts: LeaderboardAppOptions): express.Express {
 
   app.post('/api/submissions', async (req, res) => {
     const student = requireStudent(req);
+    // Once private scores are visible, a new submission could be tuned on them: the competition is over.
+    if (privateRevealed()) {
+      throw new HttpError(
+        403,
+        `submissions are closed: the private board is revealed${config.deadline ? ` (deadline ${config.deadline})` : ''}`,
+      );
+    }
     checkDailyLimit(student);
     // Refuse an oversized body before reading it (multipart adds a few hundred bytes of framing).
     const declared = Number(req.get('content-length') ?? 0);

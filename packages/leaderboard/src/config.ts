@@ -37,7 +37,7 @@ export interface LeaderboardConfig {
   selection: 'latest' | 'best';
   /** Sort keys in order; the default: HellaSwag accuracy desc, then val loss asc. */
   ranking: RankKey[];
-  /** ISO time after which the private board is shown (an admin can reveal it earlier). */
+  /** ISO time after which the private board is shown and submissions close (an admin can reveal it earlier). */
   deadline?: string;
   /** A running job's lease: a worker silent for this long loses its job to another. */
   leaseSeconds: number;

@@ -478,6 +478,13 @@ describe('ties, remote workers, private board, CSV', () => {
     const before = await startTestServer(tinyConfig({ deadline: '2999-01-01T00:00:00Z' }), tempDir());
     try {
       expect((await fetch(`${after.url}/api/leaderboard?board=private`)).status).toBe(200);
+      const late = await submit(after.url, after.store.addStudent('late').token, {
+        checkpoint: readFileSync(join(dir, 'model_seed1_v3.bin')),
+        max_lr: '1e-3',
+        spend_usd: '1',
+      });
+      expect(late.status).toBe(403);
+      expect(late.body.error).toContain('(deadline 2000-01-01T00:00:00Z)');
       expect((await fetch(`${before.url}/api/leaderboard?board=private`)).status).toBe(403);
     } finally {
       await after.close();
@@ -502,5 +509,13 @@ describe('ties, remote workers, private board, CSV', () => {
     expect(alice.hellaswag_n).toBe(8);
     const html = await (await fetch(`${server.url}/`)).text();
     expect(html).toContain('Final board (private held-out split)');
+    // Private scores are visible now: no more submissions.
+    const late = await submit(server.url, tokens.carol, {
+      checkpoint: readFileSync(join(dir, 'model_seed1_v3.bin')),
+      max_lr: '1e-3',
+      spend_usd: '1',
+    });
+    expect(late.status).toBe(403);
+    expect(late.body.error).toBe('submissions are closed: the private board is revealed');
   });
 });
