@@ -6,7 +6,7 @@
  * then shows the visible questions of the same results.
  */
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, reportError } from '@course/models';
 import { Command, CommanderError, Option } from 'commander';
@@ -94,6 +94,10 @@ function buildProgram(io: GraderIO): Command {
         submittedAt: flags.submittedAt ? parseSubmittedAt(flags.submittedAt) : undefined,
         published: flags.published,
       };
+      // Graded all the same (a 0 with the reason, like any broken submission), but a TA's
+      // typo in a path should not pass as a student who handed in nothing.
+      for (const p of submissions.filter((p) => !existsSync(p)))
+        io.stderr.write(`warning: ${p}: no such file or folder (graded as an empty submission)\n`);
       const grades = gradeBatch(spec, submissions, opts);
       const graded = new Set(grades.map((g) => g.student));
       const strays = Object.keys(opts.overrides ?? {}).filter((s) => !graded.has(s));

@@ -25,11 +25,15 @@ export function histogramBins(
   return bins;
 }
 
+/** Longer titles (a whole question text) would stretch the SVG far wider than its chart. */
+const MAX_TITLE = 60;
+
 export function histogramSvg(title: string, scores: readonly number[], points: number): Promise<string> {
   const bins = histogramBins(scores, points);
   const whole = bins.length === points + 1;
+  const short = title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 1).trimEnd()}…` : title;
   return plotBarChart({
-    title: `${title} (n = ${scores.length})`,
+    title: `${short} (n = ${scores.length})`,
     xTitle: `score (of ${formatNumber(points)})${whole ? '' : ', bins by lower edge'}`,
     yTitle: 'students',
     bars: bins.map((b) => ({ label: whole ? formatNumber(b.lo) : formatNumber(b.lo, 3), value: b.count })),

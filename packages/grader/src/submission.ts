@@ -6,7 +6,16 @@
  * Student files are only ever read as text or JSON, never executed. A path to
  * a `.json` file is an answers file whose folder holds the artifacts.
  */
-import { closeSync, existsSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { isSafeRelativePath } from './spec.js';
 
@@ -126,6 +135,7 @@ export function loadSubmission(path: string, opts: { answersBytes: number }): Su
     : readArtifact(sub, 'answers.json', opts.answersBytes);
   if (read.problem) {
     sub.problem = answers ? `${basename(answers)} ${read.problem}` : read.problem;
+    if (!answers && read.problem === 'answers.json is missing') sub.problem += nestedHint(dir);
     return sub;
   }
   try {
@@ -139,6 +149,26 @@ export function loadSubmission(path: string, opts: { answersBytes: number }): Su
     sub.problem = `answers.json is not valid JSON (${(err as Error).message})`;
   }
   return sub;
+}
+
+/**
+ * A zip of the homework folder puts answers.json one level down (hw5/answers.json):
+ * say where it is, so the student knows what to re-upload. It is not graded from
+ * there: artifact paths are relative to the submission's top.
+ */
+function nestedHint(dir: string): string {
+  let found: string[] = [];
+  try {
+    found = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'answers.json')))
+      .map((e) => `${e.name}/answers.json`)
+      .sort();
+  } catch {
+    return '';
+  }
+  return found.length === 0
+    ? ''
+    : ` at the top of the submission (found ${found.join(', ')}: submit that folder's contents, not the folder)`;
 }
 
 function readMetadata(path: string, sub: Submission): void {

@@ -354,6 +354,17 @@ describe('course-grade', () => {
     expect(r.stdout.split('\n')[1]).toBe(`"'=HYPERLINK(""x"")",2,0,0,0,2,0,0,2,6`);
   });
 
+  test('a path that does not exist is graded 0 with the reason, and the TA is warned', async () => {
+    const { root, specPath } = setup();
+    const missing = join(root, 'subs', 'alcie');
+    const r = await courseGrade(specPath, missing);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `warning: ${missing}: no such file or folder (graded as an empty submission)\n`,
+    );
+    expect(JSON.parse(r.stdout).score).toBe(0);
+  });
+
   test('two submissions of one student name are refused (exit 2), never merged', async () => {
     const { specPath } = setup();
     const root = tempDir();

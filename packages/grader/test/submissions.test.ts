@@ -78,6 +78,14 @@ describe('bad submissions are graded, never crash', () => {
     ).toBe(true);
   });
 
+  test('answers.json one folder down (a zipped folder): the message says where it is', () => {
+    const { g } = byId(writeSubmission(root, 'zipped', undefined, { 'hw5/answers.json': '{"n": 2.5}' }));
+    expect(g.score).toBe(0);
+    expect(g.questions[0].lines[0]).toBe(
+      "not graded: answers.json is missing at the top of the submission (found hw5/answers.json: submit that folder's contents, not the folder)",
+    );
+  });
+
   test('garbage JSON, a JSON array, an empty file: 0 with the parser message', () => {
     for (const [name, text, message] of [
       ['garbage', '{"n": 2.5,, }', /^not graded: answers\.json is not valid JSON \(/],
