@@ -21,6 +21,7 @@ import {
   fcLayerRoofline,
   PROBE_FIRST_STEP,
   PROBE_LAST_STEP,
+  pearson,
   precisionRecallAt,
   probeCost,
   type ScoredLabel,
@@ -209,6 +210,10 @@ export const COMPUTED: Record<string, ComputedReference> = {
   average_precision: {
     summary: 'All-point interpolated average precision, VOC 2010+ (args: pairs [{confidence, label}])',
     compute: (a) => averagePrecision(scoredPairs(a)),
+  },
+  pearson: {
+    summary: "Pearson's correlation coefficient r of two equally long series (args: x, y)",
+    compute: (a) => pearson(numbers(a, 'x'), numbers(a, 'y', Array.isArray(a.x) ? a.x.length : undefined)),
   },
   fc_roofline: {
     summary: `Roofline of a fully-connected layer (args: batch, inputs, outputs, bytesPerValue, macsPerCycle, clockHz, bandwidthBytesPerSecond, field ${ROOFLINE_FIELDS.join('|')}; default seconds)`,

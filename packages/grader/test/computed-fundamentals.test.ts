@@ -69,6 +69,14 @@ describe('computed references of the nn-fundamentals homework', () => {
     expect(() => compute('average_precision', { pairs: [[0.9, 1]] })).toThrow(/args\.pairs/);
   });
 
+  it('pearson: x̄ 2.5, ȳ 5, Σdxdy 11, Σdx² 5, Σdy² 26 → 11/√130; a constant series is a spec error', () => {
+    expect(compute('pearson', { x: [1, 2, 3, 4], y: [2, 4, 5, 9] })).toBeCloseTo(11 / Math.sqrt(130), 14);
+    expect(() => compute('pearson', { x: [1, 2, 3], y: [1, 2] })).toThrow(
+      'args.y: expected 3 numbers, found 2',
+    );
+    expect(() => compute('pearson', { x: [1, 2, 3], y: [5, 5, 5] })).toThrow(/y is constant/);
+  });
+
   it('fc_roofline: the field asked for', () => {
     const layer = {
       batch: 1,
