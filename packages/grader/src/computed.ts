@@ -19,11 +19,13 @@ import {
   DEFAULT_RATE_USD_PER_HOUR,
   type FcLayerRoofline,
   fcLayerRoofline,
+  learningRate,
   PROBE_FIRST_STEP,
   PROBE_LAST_STEP,
   pearson,
   precisionRecallAt,
   probeCost,
+  SCHEDULERS,
   type ScoredLabel,
   type SigmoidNetSpec,
   sigmoidNet64,
@@ -210,6 +212,17 @@ export const COMPUTED: Record<string, ComputedReference> = {
   average_precision: {
     summary: 'All-point interpolated average precision, VOC 2010+ (args: pairs [{confidence, label}])',
     compute: (a) => averagePrecision(scoredPairs(a)),
+  },
+  llmc_lr: {
+    summary:
+      "The learning rate llm.c's schedule gives update `step` (0-based), in float32 like the C code (args: step, maxLr, warmup, totalSteps, finalFraction=0, scheduler cosine|linear|constant|wsd=cosine)",
+    compute: (a) =>
+      learningRate(choice(a, 'scheduler', SCHEDULERS, 'cosine'), arg(a, 'step', { integer: true, min: 0 }), {
+        maxLr: arg(a, 'maxLr', { min: 0 }),
+        warmup: arg(a, 'warmup', { integer: true, min: 0 }),
+        totalSteps: arg(a, 'totalSteps', { integer: true, min: 1 }),
+        finalFraction: arg(a, 'finalFraction', { min: 0, default: 0 }),
+      }),
   },
   pearson: {
     summary: "Pearson's correlation coefficient r of two equally long series (args: x, y)",

@@ -69,6 +69,17 @@ describe('computed references of the nn-fundamentals homework', () => {
     expect(() => compute('average_precision', { pairs: [[0.9, 1]] })).toThrow(/args\.pairs/);
   });
 
+  it("llmc_lr: warmup lr0·(s+1)/W in float32 (HW5 1e: 0.01 · 20 / 470), then the trainer's cosine", () => {
+    const lr = compute('llmc_lr', { step: 19, maxLr: 0.01, warmup: 470, totalSteps: 20 });
+    expect(lr).toBe(Math.fround(Math.fround(Math.fround(0.01) * 20) / 470));
+    expect(lr).toBeCloseTo(0.2 / 470, 9);
+    // past warmup, cosine at the midpoint r = 1/2: min + ½(lr0 − min), min = 0
+    expect(compute('llmc_lr', { step: 60, maxLr: 0.01, warmup: 20, totalSteps: 100 })).toBeCloseTo(0.005, 7);
+    expect(() =>
+      compute('llmc_lr', { step: 1, maxLr: 0.01, warmup: 2, totalSteps: 9, scheduler: 'step' }),
+    ).toThrow(/args\.scheduler/);
+  });
+
   it('pearson: x̄ 2.5, ȳ 5, Σdxdy 11, Σdx² 5, Σdy² 26 → 11/√130; a constant series is a spec error', () => {
     expect(compute('pearson', { x: [1, 2, 3, 4], y: [2, 4, 5, 9] })).toBeCloseTo(11 / Math.sqrt(130), 14);
     expect(() => compute('pearson', { x: [1, 2, 3], y: [1, 2] })).toThrow(
