@@ -54,13 +54,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const limit = positiveInteger('--limit', values.limit);
     if (limit !== undefined && limit < 20)
       throw new InputError(`--limit: found ${limit}, expected at least 20`);
-    const backend = await selectBackend(
-      parseBackendChoice(values.backend ?? (process.env.COURSE_BACKEND || 'auto')),
-      {
-        log,
-      },
-    );
-    log(`backend: ${backend.name}`);
+    // selectBackend logs the backend it chose and why
+    await selectBackend(parseBackendChoice(values.backend ?? (process.env.COURSE_BACKEND || 'auto')), {
+      log,
+    });
     const start = performance.now();
     const results = await runSequenceModels({
       ...DEFAULT_RUN_OPTIONS,
