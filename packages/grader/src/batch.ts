@@ -53,7 +53,7 @@ const OVERRIDES_SCHEMA = {
 export function loadOverrides(file: string, spec: Spec): Overrides {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, '')); // a Notepad byte-order mark
   } catch (err) {
     throw new InputError(
       `${file}: cannot read the overrides (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,

@@ -242,7 +242,8 @@ export function loadSpec(file: string): Spec {
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // Windows editors (Notepad) start a saved UTF-8 file with a byte-order mark; JSON.parse refuses it.
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
   }

@@ -264,6 +264,11 @@ describe('course-grade', () => {
       '# demo: regrade, before → after\n\n- bob: not in this grading, so not in gradebook.csv (was total 2)\n- cat: not in this grading, so not in gradebook.csv (was total 1)\n',
     );
     await courseGrade(specPath, ...subs, '--out', out, '--overrides', overrides);
+    // saved by Notepad (a UTF-8 byte-order mark first), spec and overrides read the same
+    const [specBom, overridesBom] = [join(root, 'spec-bom.json'), join(root, 'overrides-bom.json')];
+    writeFileSync(specBom, `\uFEFF${readFileSync(specPath, 'utf8')}`);
+    writeFileSync(overridesBom, `\uFEFF${readFileSync(overrides, 'utf8')}`);
+    expect((await courseGrade(specBom, ...subs, '--out', out, '--overrides', overridesBom)).code).toBe(0);
     // the overrides file is only read: a regrade with it changes nothing more
     await courseGrade(specPath, ...subs, '--out', out, '--overrides', overrides);
     expect(readFileSync(join(out, 'regrade-diff.md'), 'utf8')).toContain('No score changed.');
