@@ -147,8 +147,9 @@ function csvField(value: unknown): string {
 
 /** The TAs' CSV: one line per student entry on the public board, with the private split's numbers beside. */
 export function boardCsv(publicBoard: Board, privateBoard: Board, store: Store): string {
-  const privateByStudent = new Map(
-    [...privateBoard.rows, ...privateBoard.over_budget].map((r) => [r.student, r] as const),
+  // Both boards show the same submissions (chosen on the public split); a student can be on both.
+  const privateBySubmission = new Map(
+    [...privateBoard.rows, ...privateBoard.over_budget].map((r) => [r.submission_id, r] as const),
   );
   const header = [
     'public_rank',
@@ -171,7 +172,7 @@ export function boardCsv(publicBoard: Board, privateBoard: Board, store: Store):
   ];
   const lines = [header.join(',')];
   for (const row of [...publicBoard.rows, ...publicBoard.over_budget]) {
-    const p = privateByStudent.get(row.student);
+    const p = privateBySubmission.get(row.submission_id);
     const sub = store.submission(row.submission_id)!;
     const others = store.sameFileFromOthers(sub.student_id, sub.checkpoint_sha256);
     lines.push(

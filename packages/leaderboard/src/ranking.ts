@@ -8,7 +8,9 @@
  *   loss asc); a missing metric sorts last. Rows equal on every key share a
  *   rank (1, 1, 3: standard competition ranking) and the earlier submission is
  *   listed first.
- * - Spend above the tuning budget: ranked on a separate board, or left off.
+ * - Spend above the tuning budget: such submissions are ranked on a separate
+ *   board, or left off; the main board picks among a student's submissions
+ *   within budget.
  * - HellaSwag accuracy comes with a 95% Wilson score interval for a binomial
  *   proportion, so students see when two entries are statistically tied.
  */
@@ -105,18 +107,21 @@ export function buildBoard(
   // The submission that represents each student, chosen on the public split for both boards (as on
   // Kaggle): picking the best by private scores would reward many submissions on the very data meant
   // to catch tuning against the board.
-  const chosen = new Map<number, { sub: ScoredSubmission; publicMetrics: Metrics }>();
-  for (const sub of scored) {
-    const publicMetrics = metricsOn(sub, 'public');
-    const current = chosen.get(sub.student_id);
-    const better =
-      current === undefined ||
-      (config.selection === 'latest'
-        ? sub.created_at > current.sub.created_at ||
-          (sub.created_at === current.sub.created_at && sub.id > current.sub.id)
-        : compareOnKeys(publicMetrics, current.publicMetrics, config.ranking) < 0);
-    if (better) chosen.set(sub.student_id, { sub, publicMetrics });
-  }
+  const choose = (subs: ScoredSubmission[]) => {
+    const chosen = new Map<number, { sub: ScoredSubmission; publicMetrics: Metrics }>();
+    for (const sub of subs) {
+      const publicMetrics = metricsOn(sub, 'public');
+      const current = chosen.get(sub.student_id);
+      const better =
+        current === undefined ||
+        (config.selection === 'latest'
+          ? sub.created_at > current.sub.created_at ||
+            (sub.created_at === current.sub.created_at && sub.id > current.sub.id)
+          : compareOnKeys(publicMetrics, current.publicMetrics, config.ranking) < 0);
+      if (better) chosen.set(sub.student_id, { sub, publicMetrics });
+    }
+    return [...chosen.values()].map(({ sub }) => ({ sub, metrics: metricsOn(sub, side) }));
+  };
   const isOver = (s: ScoredSubmission) => s.spend_usd > config.tuningBudgetUsd;
   const toRow = (sub: ScoredSubmission, m: Metrics, rank: number): BoardRow => {
     const c = counts.get(sub.student_id);
@@ -139,12 +144,13 @@ export function buildBoard(
       submitted_at: new Date(sub.created_at).toISOString(),
     };
   };
-  const entries = [...chosen.values()].map(({ sub }) => ({ sub, metrics: metricsOn(sub, side) }));
-  const within = entries.filter((e) => !isOver(e.sub));
-  const over = entries.filter((e) => isOver(e.sub));
+  // Over-budget submissions never stand for a student on the main board: there the student's
+  // submissions within budget compete (one over-budget upload must not push them off the board).
+  const within = choose(scored.filter((s) => !isOver(s)));
+  const over = config.overBudget === 'separate' ? choose(scored.filter(isOver)) : [];
   return {
     side,
     rows: rankRows(within, config.ranking, toRow),
-    over_budget: config.overBudget === 'separate' ? rankRows(over, config.ranking, toRow) : [],
+    over_budget: rankRows(over, config.ranking, toRow),
   };
 }

@@ -136,6 +136,22 @@ describe('buildBoard', () => {
     ]);
   });
 
+  test('over budget: a student’s within-budget submission still stands on the main board', () => {
+    // a's better submission reports $25 (over the $20 budget); the $10 one is within it.
+    const subs = [scored('a', 0.3, 3.0, { spend_usd: 10 }), scored('a', 0.5, 3.0, { spend_usd: 25 })];
+    for (const selection of ['best', 'latest'] as const) {
+      const excluded = buildBoard(subs, counts, { ...rules, selection, overBudget: 'exclude' }, 'public');
+      expect(excluded.rows.map((r) => [r.student, r.hellaswag_acc, r.over_budget])).toEqual([
+        ['a', 0.3, false],
+      ]);
+      const separate = buildBoard(subs, counts, { ...rules, selection, overBudget: 'separate' }, 'public');
+      expect(separate.rows.map((r) => [r.student, r.hellaswag_acc])).toEqual([['a', 0.3]]);
+      expect(separate.over_budget.map((r) => [r.student, r.hellaswag_acc, r.over_budget])).toEqual([
+        ['a', 0.5, true],
+      ]);
+    }
+  });
+
   test('the private side ranks on the private metrics', () => {
     const subs = [scored('a', 0.3, 3.0, { private_hellaswag_acc: 0.1 }), scored('b', 0.2, 3.0)];
     expect(buildBoard(subs, counts, rules, 'public').rows[0].student).toBe('a');
