@@ -16,7 +16,7 @@ import {
   realpathSync,
   statSync,
 } from 'node:fs';
-import { basename, dirname, join, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { isSafeRelativePath } from './spec.js';
 
 export interface Submission {
@@ -41,7 +41,9 @@ export const NON_FINITE = '\u0000non-finite:';
  * Where answers.json lives for a path the user gave: the folder itself, its
  * `submission/` child (Gradescope's /autograder), and where the metadata is.
  */
-function layout(path: string): { dir: string; answers?: string; metadata?: string; student: string } {
+function layout(given: string): { dir: string; answers?: string; metadata?: string; student: string } {
+  // Names come from the absolute path: `.` or `..` (a student checking their own folder) name no one.
+  const path = resolve(given);
   // A bare answers file (examples/published-answers.json): its folder holds the artifacts.
   if (/\.json$/i.test(path) && existsSync(path) && statSync(path).isFile()) {
     return { dir: dirname(path), answers: path, student: basename(path).replace(/\.json$/i, '') };

@@ -86,6 +86,14 @@ describe('bad submissions are graded, never crash', () => {
     );
   });
 
+  test('a submission given as "." or ".." is named after the folder it is', () => {
+    const dir = writeSubmission(root, 'dot-student', { n: 2.5 });
+    mkdirSync(join(dir, 'run'), { recursive: true });
+    expect(byId(`${dir}/.`).g.student).toBe('dot-student');
+    expect(byId(`${dir}/run/..`).g.student).toBe('dot-student');
+    expect(byId(`${dir}/run/..`).q.n.score).toBe(1);
+  });
+
   test('garbage JSON, a JSON array, an empty file: 0 with the parser message', () => {
     for (const [name, text, message] of [
       ['garbage', '{"n": 2.5,, }', /^not graded: answers\.json is not valid JSON \(/],
