@@ -47,6 +47,12 @@ const STATUS_TEXT: Record<QuestionGrade['status'], string> = {
   manual: 'awaiting TA grading',
 };
 
+/** A TA's score replaces the automatic verdict ("awaiting TA grading: 2 / 3" would contradict itself). */
+function statusText(q: QuestionGrade): string {
+  if (!q.override) return STATUS_TEXT[q.status];
+  return q.status === 'manual' ? 'scored by a TA' : `scored by a TA (automatic: ${STATUS_TEXT[q.status]})`;
+}
+
 /** Full marks, or, for a question worth 0 points, a right answer (0 of 0 alone says nothing). */
 function passed(q: QuestionGrade): boolean {
   return q.maxScore > 0 ? q.score >= q.maxScore : q.status === 'correct';
@@ -59,7 +65,7 @@ const SHOWN_WHEN: Record<Exclude<QuestionGrade['visibility'], 'visible'>, string
 };
 
 function testOf(q: QuestionGrade): GradescopeTest {
-  const head = `${STATUS_TEXT[q.status]}: ${formatNumber(q.score)} / ${formatNumber(q.maxScore)}`;
+  const head = `${statusText(q)}: ${formatNumber(q.score)} / ${formatNumber(q.maxScore)}`;
   const test: GradescopeTest = {
     name: `${q.id}: ${q.title}`,
     number: q.id,
@@ -164,7 +170,7 @@ export function feedbackMarkdown(grade: Grade, opts: { studentView?: boolean } =
     out.push(
       `## ${q.id}: ${q.title}${hidden}`,
       '',
-      `**${formatNumber(q.score)} / ${formatNumber(q.maxScore)}**, ${STATUS_TEXT[q.status]}`,
+      `**${formatNumber(q.score)} / ${formatNumber(q.maxScore)}**, ${statusText(q)}`,
       '',
     );
     // Indented, not fenced: a student's answer cannot close an indented block.

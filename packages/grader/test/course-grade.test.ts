@@ -252,12 +252,15 @@ describe('course-grade', () => {
     expect(readFileSync(join(out, 'regrade-diff.md'), 'utf8')).toBe(
       '# demo: regrade, before → after\n\n- ann total: 4 → 5.5\n- ann q4: 0 → 1.5\n- cat total: 0 → 1\n- cat q2: 0 → 1\n',
     );
+    const cat = JSON.parse(readFileSync(join(out, 'submissions', 'cat', 'results.json'), 'utf8'));
+    expect(cat.tests[1].output.split('\n')[0]).toBe('scored by a TA (automatic: incorrect): 1 / 1');
     const ann = JSON.parse(readFileSync(join(out, 'submissions', 'ann', 'results.json'), 'utf8'));
     expect(ann.tests[3].extra_data).toEqual({
       auto_score: 0,
       override: { score: 1.5, reason: 'clear, one gap' },
     });
     expect(ann.tests[3].output).toContain('TA override: 1.5 of 2 (automatic: 0); reason: clear, one gap');
+    expect(ann.tests[3].output.split('\n')[0]).toBe('scored by a TA: 1.5 / 2');
     // regrading one student into the same OUT: the diff names the rows gradebook.csv lost
     await courseGrade(specPath, subs[1], '--out', out, '--overrides', overrides);
     expect(readFileSync(join(out, 'regrade-diff.md'), 'utf8')).toBe(
