@@ -294,6 +294,10 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         const body = (await replyJson(flags.server, res)) as { id?: number; status?: string };
         println(io.stdout, JSON.stringify(body));
         if (!flags.wait) return;
+        println(
+          io.stderr,
+          `waiting for submission ${body.id} to be scored (Ctrl-C stops waiting; the submission stays queued)...`,
+        );
         for (;;) {
           await new Promise((r) => setTimeout(r, 1000));
           const poll = await fetchServer(flags.server, `/api/submissions/${body.id}`, { headers });

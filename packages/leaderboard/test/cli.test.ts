@@ -117,36 +117,30 @@ describe('course-leaderboard', () => {
   test('submit uploads; worker --server --once scores it; a duplicate and a bad token are reported', async () => {
     const token = server.store.addStudent('cli-student').token;
     const checkpoint = tinyCheckpoint(dir, 77);
-    const sent = await cli([
-      'submit',
-      '--server',
-      server.url,
-      '--token',
-      token,
-      '--checkpoint',
-      checkpoint,
-      '--max-lr',
-      '6e-4',
-      '--spend-usd',
-      '2',
+    // submit --wait returns once a worker has scored the submission, printing the scored state last.
+    const earlier = server.store.allSubmissions().length;
+    const sending = cli([
+      ...['submit', '--server', server.url, '--token', token, '--checkpoint', checkpoint],
+      ...['--max-lr', '6e-4', '--spend-usd', '2', '--wait'],
     ]);
-    expect(sent.code, sent.stderr).toBe(0);
-    const { id, status } = JSON.parse(sent.stdout) as { id: number; status: string };
-    expect(status).toBe('queued');
+    while (server.store.allSubmissions().length === earlier) await new Promise((r) => setTimeout(r, 20));
     const worked = await cli([
-      'worker',
-      '--server',
-      server.url,
-      '--token',
-      server.workerToken,
-      '--once',
-      '--backend',
-      'cpu',
-      '--cache',
-      tempDir(),
+      ...['worker', '--server', server.url, '--token', server.workerToken],
+      ...['--once', '--backend', 'cpu', '--cache', tempDir()],
     ]);
     expect(worked.code, worked.stderr).toBe(0);
     expect(worked.stdout).toContain('1 job(s) processed');
+    const sent = await sending;
+    expect(sent.code, sent.stderr).toBe(0);
+    const [accepted, scored] = sent.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(accepted.status).toBe('queued');
+    const id = accepted.id as number;
+    expect(scored).toMatchObject({ id, status: 'scored' });
+    expect(scored.metrics.public.hellaswag_n).toBe(8);
+    expect(sent.stderr).toContain(`waiting for submission ${id} to be scored`);
     expect(server.store.submission(id)).toMatchObject({ status: 'scored', max_lr: 6e-4, spend_usd: 2 });
     // The server refuses a second copy of the same file as a duplicate, not as a new submission.
     const dup = await cli([
