@@ -287,4 +287,18 @@ describe('the one command, small', () => {
     expect(await main(['--nets', 'mlp9', '--backend', 'cpu'], io)).toBe(2);
     expect(stderr.text()).toMatch(/--nets: found "mlp9"/);
   });
+
+  test('--data is read from where npm was started (INIT_CWD), not the assignment folder', async () => {
+    const saved = process.env.INIT_CWD;
+    process.env.INIT_CWD = dir;
+    try {
+      const stderr = capture();
+      const io = { stdout: capture().stream, stderr: stderr.stream };
+      expect(await main(['--data', 'missing.csv', '--backend', 'cpu'], io)).toBe(2);
+      expect(stderr.text()).toContain(`${join(dir, 'missing.csv')}: cannot read`);
+    } finally {
+      if (saved === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = saved;
+    }
+  });
 });

