@@ -9,15 +9,31 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError, writeFileAtomic } from '@course/models';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { type Grade, type GradeOptions, gradeSubmission, type Overrides, roundScore } from './grade.js';
+import { type Grade, type GradeOptions, gradeLoaded, type Overrides, roundScore } from './grade.js';
 import { histogramSvg } from './histogram.js';
 import { feedbackMarkdown, type GradescopeResults, gradescopeResults, resultsJson } from './results.js';
-import { describeAjvError, type Spec } from './spec.js';
+import { DEFAULT_LIMITS, describeAjvError, type Spec } from './spec.js';
+import { storeRawSubmission } from './store.js';
+import { loadSubmission, type Submission } from './submission.js';
 import { formatNumber } from './tolerance.js';
 
-/** Grades every submission; two submissions of one student name are refused (never mix students up). */
-export function gradeBatch(spec: Spec, paths: readonly string[], opts: GradeOptions = {}): Grade[] {
-  const grades = paths.map((p) => gradeSubmission(spec, p, opts));
+/**
+ * Grades every submission; two submissions of one student name are refused (never mix students up).
+ * `loaded`, when given, receives each loaded submission (with the bytes grading read) by student.
+ */
+export function gradeBatch(
+  spec: Spec,
+  paths: readonly string[],
+  opts: GradeOptions = {},
+  loaded?: Map<string, Submission>,
+): Grade[] {
+  const limits = { ...DEFAULT_LIMITS, ...spec.limits };
+  const grades = paths.map((p) => {
+    const sub = loadSubmission(p, { answersBytes: limits.answersBytes });
+    const grade = gradeLoaded(spec, sub, opts);
+    loaded?.set(sub.student, sub);
+    return grade;
+  });
   const seen = new Map<string, string>();
   grades.forEach((g, i) => {
     const earlier = seen.get(g.student);
@@ -271,8 +287,23 @@ export interface BatchOutput {
   audit: KeyAuditEntry[];
 }
 
-/** Writes OUT/submissions/<student>/{results.json,feedback.md}, gradebook.csv, summary, histograms, key audit, regrade diff. */
-export async function writeBatch(spec: Spec, grades: Grade[], out: string): Promise<BatchOutput> {
+export interface WriteBatchOptions {
+  /** Store each student's raw submission as graded under OUT/submissions/<student>/raw/ (see store.ts). */
+  store?: ReadonlyMap<string, Submission>;
+  /** The `--submitted-at` of this grading, recorded with the stored copies. */
+  submittedAt?: Date;
+}
+
+/**
+ * Writes OUT/submissions/<student>/{results.json,feedback.md} (and raw/ with `store`),
+ * gradebook.csv, summary, histograms, key audit, regrade diff.
+ */
+export async function writeBatch(
+  spec: Spec,
+  grades: Grade[],
+  out: string,
+  opts: WriteBatchOptions = {},
+): Promise<BatchOutput> {
   const subRoot = join(out, 'submissions');
   const before = new Map<string, GradescopeResults>();
   // Every earlier student, not only the ones graded now: regrading a subset into the same
@@ -300,6 +331,8 @@ export async function writeBatch(spec: Spec, grades: Grade[], out: string): Prom
     after.set(g.student, results);
     writeFileAtomic(join(dir, 'results.json'), resultsJson(results));
     writeFileAtomic(join(dir, 'feedback.md'), feedbackMarkdown(g));
+    const sub = opts.store?.get(g.student);
+    if (sub) storeRawSubmission(dir, sub, opts.submittedAt);
   }
   writeFileAtomic(join(out, 'gradebook.csv'), gradebookCsv(spec, grades));
   const summary = summarize(spec, grades);

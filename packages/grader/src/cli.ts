@@ -11,9 +11,11 @@ import { join } from 'node:path';
 import { InputError, reportError } from '@course/models';
 import { Command, CommanderError, Option } from 'commander';
 import { gradeBatch, gradebookCsv, loadOverrides, writeBatch } from './batch.js';
-import { type Grade, type GradeOptions, gradeSubmission } from './grade.js';
+import { type Grade, type GradeOptions, gradeLoaded, gradeSubmission } from './grade.js';
 import { feedbackMarkdown, gradescopeResults, resultsJson, studentResults } from './results.js';
-import { loadSpec } from './spec.js';
+import { DEFAULT_LIMITS, loadSpec } from './spec.js';
+import { loadRawSubmission, storedStudents } from './store.js';
+import type { Submission } from './submission.js';
 
 export interface GraderOutput {
   write(text: string): unknown;
@@ -54,6 +56,7 @@ interface GradeFlags {
   overrides?: string;
   submittedAt?: string;
   published?: boolean;
+  regrade?: string;
 }
 
 function buildProgram(io: GraderIO): Command {
@@ -63,7 +66,7 @@ function buildProgram(io: GraderIO): Command {
     )
     .argument('<spec>', 'assignment spec (assignments/<id>/spec.json)')
     .argument(
-      '<submission...>',
+      '[submission...]',
       'submission folders (answers.json + artifacts), or a Gradescope /autograder folder',
     )
     .option(
@@ -78,6 +81,10 @@ function buildProgram(io: GraderIO): Command {
     .option(
       '--overrides <file>',
       'TA scores: {"student": {"question": {"score", "reason"}}} (manual questions, corrections)',
+    )
+    .option(
+      '--regrade <out>',
+      'grade again from the raw copies an earlier --out stored in OUT/submissions/*/raw (no submission paths)',
     )
     .option('--submitted-at <iso>', 'submission time when there is no submission_metadata.json (late policy)')
     .option(
@@ -94,11 +101,27 @@ function buildProgram(io: GraderIO): Command {
         submittedAt: flags.submittedAt ? parseSubmittedAt(flags.submittedAt) : undefined,
         published: flags.published,
       };
-      // Graded all the same (a 0 with the reason, like any broken submission), but a TA's
-      // typo in a path should not pass as a student who handed in nothing.
-      for (const p of submissions.filter((p) => !existsSync(p)))
-        io.stderr.write(`warning: ${p}: no such file or folder (graded as an empty submission)\n`);
-      const grades = gradeBatch(spec, submissions, opts);
+      let grades: Grade[];
+      let store: Map<string, Submission> | undefined;
+      let refused: string[] = [];
+      if (flags.regrade !== undefined) {
+        if (submissions.length > 0 || flags.out !== undefined)
+          throw new InputError(
+            '--regrade OUT grades the copies stored in OUT: give no submission paths and no --out',
+          );
+        flags.out = flags.regrade;
+        ({ grades, refused } = regradeStored(spec, flags.regrade, opts));
+        for (const line of refused) io.stderr.write(`error: ${line}\n`);
+      } else {
+        if (submissions.length === 0)
+          throw new InputError('give at least one submission path (or --regrade OUT)');
+        // Graded all the same (a 0 with the reason, like any broken submission), but a TA's
+        // typo in a path should not pass as a student who handed in nothing.
+        for (const p of submissions.filter((p) => !existsSync(p)))
+          io.stderr.write(`warning: ${p}: no such file or folder (graded as an empty submission)\n`);
+        store = flags.out ? new Map() : undefined;
+        grades = gradeBatch(spec, submissions, opts, store);
+      }
       const graded = new Set(grades.map((g) => g.student));
       const strays = Object.keys(opts.overrides ?? {}).filter((s) => !graded.has(s));
       if (strays.length > 0)
@@ -107,7 +130,10 @@ function buildProgram(io: GraderIO): Command {
         );
       if (flags.out) {
         mkdirSync(flags.out, { recursive: true });
-        const written = await writeBatch(spec, grades, flags.out);
+        const written = await writeBatch(spec, grades, flags.out, {
+          store,
+          submittedAt: opts.submittedAt,
+        });
         for (const g of grades) io.stdout.write(`${g.student}: ${g.score} / ${g.maxScore}\n`);
         if (written.audit.length > 0)
           io.stderr.write(
@@ -116,6 +142,10 @@ function buildProgram(io: GraderIO): Command {
         if (written.diff)
           io.stderr.write(
             `regrade: ${written.diff.length} score(s) changed (see ${join(flags.out, 'regrade-diff.md')})\n`,
+          );
+        if (refused.length > 0)
+          throw new InputError(
+            `${refused.length} stored submission(s) refused (see above); their earlier results are kept as they were`,
           );
         return;
       }
@@ -127,9 +157,41 @@ function buildProgram(io: GraderIO): Command {
 Examples:
   course-grade assignments/gpt2-tuning/spec.json /autograder > /autograder/results/results.json
   course-grade spec.json submissions/* --out graded --overrides ta-scores.json
-Exit codes: 0 graded (whatever the scores), 2 bad spec, flags or overrides, 1 internal error.`,
+  course-grade spec.json --regrade graded --overrides ta-scores.json   (from graded/submissions/*/raw)
+Exit codes: 0 graded (whatever the scores), 2 bad spec, flags or overrides
+(or a --regrade copy refused: it no longer matches its manifest), 1 internal error.`,
   );
   return program;
+}
+
+/**
+ * `--regrade OUT`: every student stored under OUT/submissions/<student>/raw graded again with the
+ * current spec and overrides. A stored copy that fails its manifest is refused (one line
+ * each in `refused`) and that student's earlier files are left as they were.
+ */
+function regradeStored(
+  spec: ReturnType<typeof loadSpec>,
+  out: string,
+  opts: GradeOptions,
+): { grades: Grade[]; refused: string[] } {
+  const students = storedStudents(out);
+  if (students.length === 0)
+    throw new InputError(
+      `--regrade ${out}: no stored submissions (OUT/submissions/<student>/raw/manifest.json)`,
+    );
+  const limits = { ...DEFAULT_LIMITS, ...spec.limits };
+  const grades: Grade[] = [];
+  const refused: string[] = [];
+  for (const student of students) {
+    try {
+      const { sub, submittedAt } = loadRawSubmission(out, student, limits.answersBytes);
+      grades.push(gradeLoaded(spec, sub, { ...opts, submittedAt: submittedAt ?? opts.submittedAt }));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      refused.push(err.message);
+    }
+  }
+  return { grades, refused };
 }
 
 function render(format: GradeFlags['format'], spec: ReturnType<typeof loadSpec>, grades: Grade[]): string {

@@ -16,5 +16,6 @@ export { histogramBins, histogramSvg } from './histogram.js';
 export * from './results.js';
 export * from './spec.js';
 export { SPEC_SCHEMA } from './spec-schema.js';
+export { loadRawSubmission, type RawManifest, storedStudents } from './store.js';
 export { loadSubmission, parseLenientJson, readArtifact, type Submission } from './submission.js';
 export { acceptWindow, formatNumber, inWindow, type Window } from './tolerance.js';

@@ -16,7 +16,7 @@ import {
   realpathSync,
   statSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, posix, resolve, sep } from 'node:path';
 import { isSafeRelativePath } from './spec.js';
 
 export interface Submission {
@@ -32,6 +32,13 @@ export interface Submission {
   submittedAt?: Date;
   /** Problems with submission_metadata.json (reported, never fatal). */
   notes: string[];
+  /**
+   * Every file grading read, by path relative to `dir`, byte for byte as read (after the
+   * path rules and size limits): what `course-grade --out` stores for a later regrade.
+   */
+  read: Map<string, Buffer>;
+  /** submission_metadata.json as read, when there was one. */
+  metadataBytes?: Buffer;
 }
 
 /** A bare NaN/Infinity in answers.json (Python's json.dump writes them) arrives as this marker. */
@@ -66,7 +73,10 @@ function layout(given: string): { dir: string; answers?: string; metadata?: stri
 }
 
 /** Reads at most `limit` bytes of a regular file; `problem` says why not. */
-export function readLimited(path: string, limit: number): { text?: string; problem?: string } {
+export function readLimited(
+  path: string,
+  limit: number,
+): { text?: string; bytes?: Buffer; problem?: string } {
   let size: number;
   try {
     const st = statSync(path);
@@ -85,7 +95,8 @@ export function readLimited(path: string, limit: number): { text?: string; probl
       if (n === 0) break;
       off += n;
     }
-    return { text: buf.subarray(0, off).toString('utf8') };
+    const bytes = buf.subarray(0, off);
+    return { text: bytes.toString('utf8'), bytes };
   } finally {
     closeSync(fd);
   }
@@ -120,10 +131,20 @@ export function parseLenientJson(text: string): unknown {
   return JSON.parse(out);
 }
 
+export interface LoadOptions {
+  answersBytes: number;
+  /** A stored copy (see store.ts): who it is and its metadata file, instead of guessing from the path. */
+  student?: string;
+  metadata?: string;
+}
+
 /** Loads a submission; never throws for anything the student controls. */
-export function loadSubmission(path: string, opts: { answersBytes: number }): Submission {
-  const { dir, answers, metadata, student } = layout(path);
-  const sub: Submission = { dir, student, notes: [] };
+export function loadSubmission(path: string, opts: LoadOptions): Submission {
+  const found = layout(path);
+  const { dir, answers } = found;
+  const student = opts.student ?? found.student;
+  const metadata = opts.student !== undefined ? opts.metadata : found.metadata;
+  const sub: Submission = { dir, student, notes: [], read: new Map() };
   if (metadata) readMetadata(metadata, sub);
 
   const answersPath = answers ?? join(dir, 'answers.json');
@@ -135,6 +156,7 @@ export function loadSubmission(path: string, opts: { answersBytes: number }): Su
   const read = answers
     ? readLimited(answersPath, opts.answersBytes)
     : readArtifact(sub, 'answers.json', opts.answersBytes);
+  if (answers && read.bytes) sub.read.set('answers.json', read.bytes);
   if (read.problem) {
     sub.problem = answers ? `${basename(answers)} ${read.problem}` : read.problem;
     if (!answers && read.problem === 'answers.json is missing') sub.problem += nestedHint(dir);
@@ -179,6 +201,7 @@ function readMetadata(path: string, sub: Submission): void {
     sub.notes.push(`submission_metadata.json ${read.problem}`);
     return;
   }
+  sub.metadataBytes = read.bytes;
   try {
     const meta = JSON.parse(read.text!) as { created_at?: unknown };
     const at = typeof meta.created_at === 'string' ? new Date(meta.created_at) : undefined;
@@ -197,7 +220,7 @@ export function readArtifact(
   sub: Submission,
   relPath: string,
   limit: number,
-): { text?: string; problem?: string } {
+): { text?: string; bytes?: Buffer; problem?: string } {
   if (!isSafeRelativePath(relPath))
     return { problem: `"${relPath}" is not a relative path inside the submission` };
   const full = join(sub.dir, relPath);
@@ -213,5 +236,8 @@ export function readArtifact(
     return { problem: `${relPath} points outside the submission` };
   }
   const read = readLimited(real, limit);
-  return read.problem ? { problem: `${relPath} ${read.problem}` } : read;
+  if (read.problem) return { problem: `${relPath} ${read.problem}` };
+  // Kept under its normalized name ("run//main.log" and "run/./main.log" are one file).
+  sub.read.set(posix.normalize(relPath), read.bytes!);
+  return read;
 }
