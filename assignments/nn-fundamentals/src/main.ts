@@ -3,10 +3,9 @@
  * computes every reference answer, prints it with its working, and writes
  * references.json, answers.json and references.md to DIR (default ./output).
  */
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { InputError, reportError, selectBackend } from '@course/models';
+import { reportError, selectBackend } from '@course/models';
+import { fromInvocationDir, parseScriptArgs } from '@course/trainer';
 import { computeReferences, fmt } from './references.js';
 import { writeReferences } from './report.js';
 
@@ -17,27 +16,14 @@ export interface Io {
 
 const USAGE = 'usage: nn-fundamentals [--out DIR] (default ./output)';
 
-/**
- * A path the user typed, from the folder they typed it in: `npm run -w …` runs this
- * script in the assignment's folder but records where npm was started in INIT_CWD.
- * Defaults stay relative to the assignment's folder.
- */
-export function fromInvocationDir(path: string): string {
-  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
-}
-
 /** Runs the script; returns the exit code (0, 2 for bad usage, 1 internal). */
 export async function main(argv: string[], io: Io): Promise<number> {
   try {
-    let values: { out?: string; help?: boolean };
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
-      }));
-    } catch (err) {
-      throw new InputError(`${(err as Error).message}\n${USAGE}`);
-    }
+    const values = parseScriptArgs(
+      argv,
+      { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+      USAGE,
+    );
     if (values.help) {
       io.stdout.write(`${USAGE}\n`);
       return 0;

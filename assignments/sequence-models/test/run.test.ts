@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '@course/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromInvocationDir, main } from '../src/main.js';
+import { main } from '../src/main.js';
 import { DEFAULT_RUN_OPTIONS, type RunResults, runSequenceModels } from '../src/run.js';
 
 let out: string;
@@ -106,19 +106,5 @@ describe('sequence-models small run', () => {
     const io = { stdout: { write: () => true }, stderr: { write: (s: string) => errors.push(s) } };
     expect(await main(['--epochs', '0'], io)).toBe(2);
     expect(errors.join('')).toMatch(/^error: --epochs: found "0"/);
-  });
-
-  it('--out is resolved from where npm was started (INIT_CWD); absolute paths stay as given', () => {
-    const saved = process.env.INIT_CWD;
-    process.env.INIT_CWD = '/home/student/course';
-    try {
-      expect(fromInvocationDir('my-run')).toBe('/home/student/course/my-run');
-      expect(fromInvocationDir('/tmp/run')).toBe('/tmp/run');
-      delete process.env.INIT_CWD;
-      expect(fromInvocationDir('my-run')).toBe(join(process.cwd(), 'my-run'));
-    } finally {
-      if (saved === undefined) delete process.env.INIT_CWD;
-      else process.env.INIT_CWD = saved;
-    }
   });
 });

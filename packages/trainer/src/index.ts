@@ -12,6 +12,7 @@ export * from './outlier.js';
 export * from './peak.js';
 export * from './report/index.js';
 export * from './schedulers.js';
+export * from './script-args.js';
 export * from './sigmoid-net.js';
 export * from './stats/index.js';
 export * from './step.js';

@@ -2,10 +2,9 @@
  * `npm run -w @course/assignment-mlp-digits start -- [flags]`: trains the
  * homework's four MLPs on the digits and writes the tables and plots.
  */
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { InputError, parseBackendChoice, reportError } from '@course/models';
+import { fromInvocationDir, parseScriptArgs, positiveIntegerFlag } from '@course/trainer';
 import { runMlpDigits } from '../pipeline.js';
 
 export interface Io {
@@ -31,67 +30,41 @@ options:
   --backend NAME     auto|tensorflow-gpu|tensorflow|wasm|cpu (default wasm)
   -h, --help`;
 
-function positiveInteger(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InputError(`${flag}: found "${value}", expected an integer ≥ 1`);
-  return n;
-}
-
-/**
- * A path the user typed, from the folder they typed it in: `npm run -w …` runs this
- * script in the assignment's folder but records where npm was started in INIT_CWD.
- * Defaults stay relative to the assignment's folder.
- */
-export function fromInvocationDir(path: string): string {
-  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
-}
-
 /** Runs the script; returns the exit code (0 ok, 2 bad usage or input, 1 internal). */
 export async function main(argv: string[], io: Io): Promise<number> {
   try {
-    let values: Record<string, string | boolean | undefined>;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        strict: true,
-        options: {
-          data: { type: 'string' },
-          out: { type: 'string', short: 'o' },
-          epochs: { type: 'string' },
-          limit: { type: 'string' },
-          nets: { type: 'string' },
-          seed: { type: 'string' },
-          'batch-size': { type: 'string' },
-          backend: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }));
-    } catch (err) {
-      throw new InputError(`${(err as Error).message}\n${USAGE}`);
-    }
+    const values = parseScriptArgs(
+      argv,
+      {
+        data: { type: 'string' },
+        out: { type: 'string', short: 'o' },
+        epochs: { type: 'string' },
+        limit: { type: 'string' },
+        nets: { type: 'string' },
+        seed: { type: 'string' },
+        'batch-size': { type: 'string' },
+        backend: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      USAGE,
+    );
     if (values.help) {
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const str = (k: string) => values[k] as string | undefined;
-    const seedText = str('seed') ?? '42';
+    const seedText = values.seed ?? '42';
     const seed = Number(seedText);
     if (!Number.isInteger(seed) || seed < 0)
       throw new InputError(`--seed: found "${seedText}", expected an integer ≥ 0`);
-    const [data, out] = [str('data'), str('out')];
     await runMlpDigits({
-      data: data === undefined ? undefined : fromInvocationDir(data),
-      out: out === undefined ? 'mlp-digits-output' : fromInvocationDir(out),
-      epochs: positiveInteger(str('epochs'), '--epochs'),
-      limit: positiveInteger(str('limit'), '--limit'),
-      nets: str('nets')
-        ?.split(',')
-        .map((s) => s.trim()),
+      data: values.data === undefined ? undefined : fromInvocationDir(values.data),
+      out: values.out === undefined ? 'mlp-digits-output' : fromInvocationDir(values.out),
+      epochs: positiveIntegerFlag('--epochs', values.epochs),
+      limit: positiveIntegerFlag('--limit', values.limit),
+      nets: values.nets?.split(',').map((s) => s.trim()),
       seed,
-      batchSize: positiveInteger(str('batch-size'), '--batch-size') ?? 32,
-      backend: parseBackendChoice(str('backend') ?? 'wasm'),
+      batchSize: positiveIntegerFlag('--batch-size', values['batch-size']) ?? 32,
+      backend: parseBackendChoice(values.backend ?? 'wasm'),
       log: (line) => io.stdout.write(`${line}\n`),
       progress: io.stderr,
     });
