@@ -5,7 +5,7 @@
  * feedback lines. Each also works out the question's reference value when it
  * has one, so later follow-through questions can use it.
  */
-import { parseMainLog, parseRunParameters } from '@course/trainer';
+import { type LedgerRun, parseLedger, parseMainLog, parseRunParameters } from '@course/trainer';
 import { COMPUTED } from './computed.js';
 import { evaluateFormula, formatFormula, formulaIds, parseFormula } from './expr.js';
 import type { Check, LogMetric, Normalize, Question, Units } from './spec.js';
@@ -341,23 +341,20 @@ function readLedger(ctx: Context, dir: string): RunRead {
   const path = dir === '.' ? 'budget.json' : `${dir.replace(/\/+$/, '')}/budget.json`;
   const read = readArtifact(ctx.sub, path, ctx.artifactBytes);
   if (read.problem) return { problem: read.problem, values: {}, missing: {} };
+  let runs: LedgerRun[];
   try {
-    const ledger = JSON.parse(read.text!) as { runs?: { actualUsd?: unknown }[] };
-    const runs = Array.isArray(ledger.runs) ? ledger.runs : [];
-    if (
-      runs.length === 0 ||
-      runs.some((r) => typeof r?.actualUsd !== 'number' || !Number.isFinite(r.actualUsd))
-    ) {
-      return { values: {}, missing: { ledger_spend_usd: `${path} has no runs with actualUsd` } };
-    }
-    const total = runs.reduce((s, r) => s + (r.actualUsd as number), 0);
-    return {
-      values: { ledger_spend_usd: { value: total, where: `${path}, ${runs.length} run(s)` } },
-      missing: {},
-    };
-  } catch {
-    return { problem: `${path} is not valid JSON`, values: {}, missing: {} };
+    // The trainer's own reader: the same checks as when train_gpt2cu opens the file.
+    ({ runs } = parseLedger(read.text!, path));
+  } catch (err) {
+    return { problem: (err as Error).message, values: {}, missing: {} };
   }
+  if (runs.length === 0)
+    return { values: {}, missing: { ledger_spend_usd: `${path} has no runs with actualUsd` } };
+  const total = runs.reduce((s, r) => s + r.actualUsd, 0);
+  return {
+    values: { ledger_spend_usd: { value: total, where: `${path}, ${runs.length} run(s)` } },
+    missing: {},
+  };
 }
 
 /** Reads RUN/main.log (required) and RUN/run.json, RUN/run_parameters.txt (optional). */

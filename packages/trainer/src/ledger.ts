@@ -71,7 +71,15 @@ function isObject(x: unknown): x is Json {
 }
 
 function readLedgerFile(path: string): { budgetUsd: number | null; runs: LedgerRun[] } {
-  const text = readFileSync(path, 'utf8');
+  return parseLedger(readFileSync(path, 'utf8'), path);
+}
+
+/**
+ * A ledger file's budget and runs from its text, every field checked; an
+ * InputError names `path` and the field. Also how the grader reads a
+ * student's submitted ledger.
+ */
+export function parseLedger(text: string, path: string): { budgetUsd: number | null; runs: LedgerRun[] } {
   let data: unknown;
   try {
     data = JSON.parse(text);
