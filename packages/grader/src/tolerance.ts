@@ -3,6 +3,8 @@
  *
  *   relabs (default rtol 1e-2, atol 1e-8; numpy allclose, so the width scales with |t|, not |s|):
  *       correct ⇔ |s − t| ≤ atol + rtol·|t|                       closed window
+ *       computed exactly so in float64 (not as t − half ≤ s ≤ t + half, whose rounded ends
+ *       accept answers typed at the edge that PrairieLearn rejects: 3.63 for t = 3.3, rtol 0.1)
  *   sigfig (default digits 2): n = digits − 1 − ⌊log10 |t|⌋ (n = digits − 1 when t = 0),
  *       eps = 0.51·10^−n, correct ⇔ t − eps < s < t + eps         open window
  *   decdig (default digits 2): eps = 0.51·10^−digits, same open window
@@ -16,6 +18,8 @@ import type { Tolerance } from './spec.js';
 
 export interface Window {
   reference: number;
+  /** atol + rtol·|t| (relabs) or eps (sigfig, decdig). */
+  half: number;
   lo: number;
   hi: number;
   /** sigfig/decdig windows exclude their ends; relabs includes them. */
@@ -26,7 +30,7 @@ export interface Window {
 
 export function acceptWindow(t: number, tol: Tolerance): Window {
   if (!Number.isFinite(t)) {
-    return { reference: t, lo: t, hi: t, open: false, text: `accepted: exactly ${t}` };
+    return { reference: t, half: 0, lo: t, hi: t, open: false, text: `accepted: exactly ${t}` };
   }
   let half: number;
   let rule: string;
@@ -41,7 +45,10 @@ export function acceptWindow(t: number, tol: Tolerance): Window {
     // PrairieLearn's default atol 1e-8 only matters near t = 0: mention it when it does.
     if (atol > 0 && (rtol === 0 || atol >= 1e-3 * rtol * Math.abs(t)))
       parts.push(`absolute ${formatNumber(atol)}`);
-    rule = parts.length > 0 ? parts.join(' + ') : 'exact';
+    // An exact match: the reference in full (89.57602497, not 89.576 ± 0).
+    if (parts.length === 0)
+      return { reference: t, half: 0, lo: t, hi: t, open: false, text: `accepted: exactly ${t}` };
+    rule = parts.join(' + ');
   } else {
     const digits = tol.digits ?? 2;
     const n =
@@ -65,6 +72,7 @@ export function acceptWindow(t: number, tol: Tolerance): Window {
     : `[${formatNumber(lo, digits)}, ${formatNumber(hi, digits)}]`;
   return {
     reference: t,
+    half,
     lo,
     hi,
     open,
@@ -75,7 +83,8 @@ export function acceptWindow(t: number, tol: Tolerance): Window {
 export function inWindow(s: number, w: Window): boolean {
   if (Number.isNaN(s)) return false;
   if (!Number.isFinite(w.reference)) return s === w.reference;
-  return w.open ? w.lo < s && s < w.hi : w.lo <= s && s <= w.hi;
+  // sigfig/decdig: PrairieLearn compares s with t ± eps; relabs: numpy's |s − t| ≤ atol + rtol·|t|.
+  return w.open ? w.lo < s && s < w.hi : Math.abs(s - w.reference) <= w.half;
 }
 
 /**

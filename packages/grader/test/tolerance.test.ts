@@ -44,6 +44,35 @@ describe('PrairieLearn tolerance rules', () => {
     expect(inWindow(99, acceptWindow(100, { rule: 'relabs', rtol: 0.01, atol: 0 }))).toBe(true);
   });
 
+  test("relabs on the float64 edge: PrairieLearn's |s − t| ≤ atol + rtol·|t| (numpy allclose), not t ± half", () => {
+    // Expected verdicts worked out with that formula in float64 (Python: abs(s - t) <= atol + rtol * abs(t),
+    // the same as numpy.isclose(s, t, rtol, atol)); comparing s with t − half and t + half accepts the first five.
+    const cases: [t: number, rtol: number, atol: number, s: number, pl: boolean][] = [
+      [3.3, 0.1, 0, 3.63, false], // |s − t| = 0.33000000000000007 > 0.33
+      [2.5, 0, 1e-4, 2.5001, false], // 0.00010000000000021103 > 0.0001
+      [2.5, 0, 1e-4, 2.4999, false], // 0.00010000000000021103 > 0.0001
+      [0.01, 0.05, 0, 0.0105, false],
+      [0.01, 0.05, 0, 0.0095, false],
+      [3.3, 0.1, 0, 2.97, true], // 0.3299999999999996 ≤ 0.33
+      [0.3, 0.1, 0, 0.27, true], // 0.02999999999999997 ≤ 0.03
+      [4.4, 0.01, 0, 4.444, true], // 0.043999999999999595 ≤ 0.044000000000000004
+      [4.4, 0.01, 0, 4.356, false], // 0.04400000000000048 > 0.044000000000000004
+      [0.7, 0.1, 0, 0.63, true],
+      [0.7, 0.1, 0, 0.77, false],
+    ];
+    const verdicts = cases.map(([t, rtol, atol, s]) =>
+      inWindow(s, acceptWindow(t, { rule: 'relabs', rtol, atol })),
+    );
+    expect(verdicts).toEqual(cases.map((c) => c[4]));
+  });
+
+  test('an exact-match window (rtol 0, atol 0) shows its reference in full, not rounded', () => {
+    const w = acceptWindow(89.57602497, { rule: 'relabs', rtol: 0, atol: 0 });
+    expect(w.text).toBe('accepted: exactly 89.57602497');
+    expect(inWindow(89.57602497, w)).toBe(true);
+    expect(inWindow(89.576, w)).toBe(false);
+  });
+
   test('decdig 2 uses eps = 0.0051 whatever the magnitude; sigfig at t = 0 uses n = digits − 1', () => {
     const d = acceptWindow(123.456, { rule: 'decdig', digits: 2 });
     expect(d.hi - 123.456).toBeCloseTo(0.0051, 12);
