@@ -20,15 +20,18 @@
  * A run killed mid-way stays "running" with the spend of its last record;
  * records are written at least every WRITE_INTERVAL_MS and at the end.
  *
- * Several runs may share a ledger: every write re-reads the file and replaces
- * only this process's runs, so concurrent runs do not erase each other. A file
- * that does not parse, or has the wrong shape, is an InputError naming the file
- * and field, and is never overwritten.
+ * Several runs may share a ledger. Every write holds the lock file beside it
+ * (budget.json.lock, see file-lock.js) while it re-reads the file, applies this
+ * process's change to the runs as read (other processes' runs untouched) and
+ * replaces the file atomically, so concurrent runs never lose each other's
+ * records. A file that does not parse, or has the wrong shape, is an
+ * InputError naming the file and field, and is never overwritten.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BudgetError, formatError, InputError, writeFileAtomic } from '@course/models';
 import { formatUsd } from './cost.js';
+import { withFileLock } from './file-lock.js';
 
 export const LEDGER_VERSION = 1;
 /** recordProgress writes at most this often (finishRun and forced records always write). */
@@ -168,24 +171,38 @@ export function openLedger(
   };
 }
 
-/** Takes in what other processes wrote since: their runs, and the budget unless we set it. */
+/**
+ * Reads the file again: the runs as on disk (this process's own runs included,
+ * so a field another writer changed is kept), plus any own run missing there;
+ * and the budget unless this process set it.
+ */
 function refresh(ledger: Ledger): void {
   if (!existsSync(ledger.path)) return;
   const disk = readLedgerFile(ledger.path);
-  const ours = new Map(ledger.runs.filter((r) => ledger.ownRunIds.has(r.runId)).map((r) => [r.runId, r]));
-  const merged = disk.runs.map((r) => ours.get(r.runId) ?? r);
-  for (const run of ours.values()) if (!disk.runs.some((r) => r.runId === run.runId)) merged.push(run);
-  ledger.runs = merged;
+  const onDisk = new Set(disk.runs.map((r) => r.runId));
+  const missing = ledger.runs.filter((r) => ledger.ownRunIds.has(r.runId) && !onDisk.has(r.runId));
+  ledger.runs = [...disk.runs, ...missing];
   if (!ledger.budgetSetHere) ledger.budgetUsd = disk.budgetUsd;
 }
 
-/** Writes the ledger now (after merging others' changes). */
-export function saveLedger(ledger: Ledger): void {
-  refresh(ledger);
-  const file = { version: LEDGER_VERSION, budgetUsd: ledger.budgetUsd, runs: ledger.runs };
+/**
+ * One update of the file under its lock: re-read it, apply `change` to the runs
+ * as read, write the result atomically. Nothing is written if `change` throws.
+ */
+function update(ledger: Ledger, change: () => void): void {
   mkdirSync(dirname(ledger.path), { recursive: true });
-  writeFileAtomic(ledger.path, `${JSON.stringify(file, null, 2)}\n`);
+  withFileLock(`${ledger.path}.lock`, () => {
+    refresh(ledger);
+    change();
+    const file = { version: LEDGER_VERSION, budgetUsd: ledger.budgetUsd, runs: ledger.runs };
+    writeFileAtomic(ledger.path, `${JSON.stringify(file, null, 2)}\n`);
+  });
   ledger.lastWriteMs = ledger.clock();
+}
+
+/** Writes the ledger now (after taking in others' changes). */
+export function saveLedger(ledger: Ledger): void {
+  update(ledger, () => {});
 }
 
 // ---- recording runs
@@ -201,10 +218,6 @@ export function startRun(
   ledger: Ledger,
   opts: { runId: string; outputDir: string; projectedUsd?: number | null; ratePerHour: number },
 ): LedgerRun {
-  refresh(ledger);
-  if (ledger.runs.some((r) => r.runId === opts.runId)) {
-    throw formatError(ledger.path, 'runs[].runId', opts.runId, 'a run id not already in the ledger');
-  }
   const now = new Date(ledger.clock()).toISOString();
   const run: LedgerRun = {
     runId: opts.runId,
@@ -217,16 +230,21 @@ export function startRun(
     startedAt: now,
     updatedAt: now,
   };
-  ledger.runs.push(run);
-  ledger.ownRunIds.add(run.runId);
-  saveLedger(ledger);
+  update(ledger, () => {
+    if (ledger.runs.some((r) => r.runId === opts.runId)) {
+      throw formatError(ledger.path, 'runs[].runId', opts.runId, 'a run id not already in the ledger');
+    }
+    ledger.runs.push(run);
+    ledger.ownRunIds.add(run.runId);
+  });
   return run;
 }
 
 /** Records the cost probe's projection for a run. */
 export function setProjection(ledger: Ledger, runId: string, projectedUsd: number): void {
-  ownRun(ledger, runId).projectedUsd = projectedUsd;
-  saveLedger(ledger);
+  update(ledger, () => {
+    ownRun(ledger, runId).projectedUsd = projectedUsd;
+  });
 }
 
 function record(ledger: Ledger, runId: string, wallSeconds: number): LedgerRun {
@@ -247,8 +265,11 @@ export function recordProgress(
   wallSeconds: number,
   opts: { force?: boolean } = {},
 ): void {
-  record(ledger, runId, wallSeconds);
-  if (opts.force || ledger.clock() - ledger.lastWriteMs >= WRITE_INTERVAL_MS) saveLedger(ledger);
+  if (opts.force || ledger.clock() - ledger.lastWriteMs >= WRITE_INTERVAL_MS) {
+    update(ledger, () => record(ledger, runId, wallSeconds));
+  } else {
+    record(ledger, runId, wallSeconds);
+  }
 }
 
 /** Records a run's final wall time and how it ended; always writes. */
@@ -257,8 +278,9 @@ export function finishRun(
   runId: string,
   opts: { wallSeconds: number; status?: Exclude<RunStatus, 'running'> },
 ): void {
-  record(ledger, runId, opts.wallSeconds).status = opts.status ?? 'finished';
-  saveLedger(ledger);
+  update(ledger, () => {
+    record(ledger, runId, opts.wallSeconds).status = opts.status ?? 'finished';
+  });
 }
 
 // ---- the budget
