@@ -86,7 +86,10 @@ function buildProgram(io: GraderIO): Command {
       '--regrade <out>',
       'grade again from the raw copies an earlier --out stored in OUT/submissions/*/raw (no submission paths)',
     )
-    .option('--submitted-at <iso>', 'submission time when there is no submission_metadata.json (late policy)')
+    .option(
+      '--submitted-at <iso>',
+      "submission time (late policy) unless grading Gradescope's /autograder, whose submission_metadata.json sets it",
+    )
     .option(
       '--published',
       'grades are published: hidden questions count (spec hiddenScoring "zero-until-published")',

@@ -1,7 +1,8 @@
 /**
  * A student's submission on disk: a folder with `answers.json` and the artifacts
  * it names, or Gradescope's layout (`/autograder/submission/…` with
- * `/autograder/submission_metadata.json` beside it). Nothing here throws on a
+ * `/autograder/submission_metadata.json` beside it; only that autograder folder's metadata
+ * sets the submission time, see autograderRoot). Nothing here throws on a
  * bad submission: every problem is recorded and becomes a per-question message.
  * Student files are only ever read as text or JSON, never executed. A path to
  * a `.json` file is an answers file whose folder holds the artifacts.
@@ -45,31 +46,72 @@ export interface Submission {
 export const NON_FINITE = '\u0000non-finite:';
 
 /**
- * Where answers.json lives for a path the user gave: the folder itself, its
- * `submission/` child (Gradescope's /autograder), and where the metadata is.
+ * Gradescope's autograder folder: /autograder on Gradescope, COURSE_AUTOGRADER_ROOT when set
+ * (tests, a TA trying run_autograder locally). Only its submission_metadata.json sets the
+ * submission time: a student can hand in a folder shaped like it.
  */
-function layout(given: string): { dir: string; answers?: string; metadata?: string; student: string } {
+export function autograderRoot(): string {
+  return realOrResolved(process.env.COURSE_AUTOGRADER_ROOT || '/autograder');
+}
+
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+const IGNORED_METADATA =
+  "submission_metadata.json ignored: only Gradescope's own (the autograder folder's) or --submitted-at sets the submission time";
+
+interface Layout {
+  dir: string;
+  answers?: string;
+  metadata?: string;
+  student: string;
+  notes: string[];
+}
+
+/**
+ * Where answers.json lives for a path the user gave: the folder itself, or its `submission/`
+ * child (Gradescope's /autograder), and whether a submission_metadata.json is Gradescope's.
+ */
+function layout(given: string): Layout {
   // Names come from the absolute path: `.` or `..` (a student checking their own folder) name no one.
   const path = resolve(given);
   // A bare answers file (examples/published-answers.json): its folder holds the artifacts.
   if (/\.json$/i.test(path) && existsSync(path) && statSync(path).isFile()) {
-    return { dir: dirname(path), answers: path, student: basename(path).replace(/\.json$/i, '') };
+    return { dir: dirname(path), answers: path, student: basename(path).replace(/\.json$/i, ''), notes: [] };
   }
+  const root = autograderRoot();
+  const real = realOrResolved(path);
+  const rootMetadata = join(root, 'submission_metadata.json');
   const own = join(path, 'answers.json');
   const gradescopeChild = join(path, 'submission');
-  if (!existsSync(own) && existsSync(gradescopeChild) && existsSync(join(path, 'submission_metadata.json'))) {
+  const metadataHere = join(path, 'submission_metadata.json');
+  if (!existsSync(own) && existsSync(gradescopeChild) && existsSync(metadataHere)) {
+    // The autograder folder itself, or a folder shaped like it (graded from submission/, undated).
+    const gradescope = real === root;
     return {
       dir: gradescopeChild,
-      metadata: join(path, 'submission_metadata.json'),
+      metadata: gradescope ? rootMetadata : undefined,
       student: basename(path),
+      notes: gradescope ? [] : [IGNORED_METADATA],
     };
   }
-  // Only Gradescope's own file beside the submission counts: one inside the folder is the
-  // student's to write, and must not set the submission time.
-  const besideParent = join(dirname(path), 'submission_metadata.json');
-  const metadata = basename(path) === 'submission' && existsSync(besideParent) ? besideParent : undefined;
-  const student = basename(path) === 'submission' ? basename(dirname(path)) : basename(path);
-  return { dir: path, metadata, student };
+  if (basename(path) === 'submission') {
+    const gradescope = dirname(real) === root && existsSync(rootMetadata);
+    const besideParent = existsSync(join(dirname(path), 'submission_metadata.json'));
+    return {
+      dir: path,
+      metadata: gradescope ? rootMetadata : undefined,
+      student: basename(dirname(path)),
+      notes: !gradescope && besideParent ? [IGNORED_METADATA] : [],
+    };
+  }
+  // One inside the student's own folder is theirs to write.
+  return { dir: path, student: basename(path), notes: existsSync(metadataHere) ? [IGNORED_METADATA] : [] };
 }
 
 /** Reads at most `limit` bytes of a regular file; `problem` says why not. */
@@ -144,7 +186,12 @@ export function loadSubmission(path: string, opts: LoadOptions): Submission {
   const { dir, answers } = found;
   const student = opts.student ?? found.student;
   const metadata = opts.student !== undefined ? opts.metadata : found.metadata;
-  const sub: Submission = { dir, student, notes: [], read: new Map() };
+  const sub: Submission = {
+    dir,
+    student,
+    notes: opts.student !== undefined ? [] : found.notes,
+    read: new Map(),
+  };
   if (metadata) readMetadata(metadata, sub);
 
   const answersPath = answers ?? join(dir, 'answers.json');

@@ -57,6 +57,18 @@ function setup(spec: object = SPEC) {
   return { root, specPath, subs: [cat, ann, bob] };
 }
 
+/** Runs `fn` with `dir` as Gradescope's autograder folder (COURSE_AUTOGRADER_ROOT), then restores it. */
+async function asAutograder<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.COURSE_AUTOGRADER_ROOT;
+  process.env.COURSE_AUTOGRADER_ROOT = dir;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.COURSE_AUTOGRADER_ROOT;
+    else process.env.COURSE_AUTOGRADER_ROOT = before;
+  }
+}
+
 function readTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
@@ -295,6 +307,8 @@ describe('course-grade', () => {
   test("late policy: Gradescope's submission_metadata.json created_at, grace, penalty per started day, cut-off", async () => {
     const { specPath } = setup();
     const root = tempDir();
+    // Gradescope's own layout: the autograder folder (COURSE_AUTOGRADER_ROOT, /autograder on Gradescope)
+    // holding submission/ and submission_metadata.json.
     const gradescope = (name: string, createdAt: string) => {
       const dir = join(root, name);
       writeSubmission(dir, 'submission', { q1: 10, q2: 42, q3: 'a' });
@@ -304,7 +318,8 @@ describe('course-grade', () => {
       );
       return dir;
     };
-    const grade = async (dir: string) => JSON.parse((await courseGrade(specPath, dir)).stdout);
+    const grade = async (dir: string, ...flags: string[]) =>
+      JSON.parse((await asAutograder(dir, () => courseGrade(specPath, dir, ...flags))).stdout);
     // in the grace period (deadline 23:59 + 15 min)
     expect((await grade(gradescope('grace', '2026-03-02T00:10:00Z'))).score).toBe(4);
     // 2026-03-03T10:00Z is 33 h 46 min after 2026-03-02T00:14Z: 2 started days, −20%: 4 × 0.8
@@ -314,12 +329,9 @@ describe('course-grade', () => {
     expect(late.extra_data.raw_score).toBe(4);
     // 4 days late > maxDaysLate 3: nothing
     expect((await grade(gradescope('toolate', '2026-03-05T12:00:00Z'))).score).toBe(0);
-    // metadata wins over --submitted-at; the /autograder/submission path works too
-    const r = await courseGrade(
-      specPath,
-      join(root, 'late', 'submission'),
-      '--submitted-at',
-      '2026-03-01T00:00:00Z',
+    // Gradescope's metadata wins over --submitted-at; the /autograder/submission path works too
+    const r = await asAutograder(join(root, 'late'), () =>
+      courseGrade(specPath, join(root, 'late', 'submission'), '--submitted-at', '2026-03-01T00:00:00Z'),
     );
     expect(JSON.parse(r.stdout).score).toBe(3.2);
     expect((await courseGrade(specPath, join(root, 'late'), '--submitted-at', 'yesterday')).code).toBe(2);
@@ -333,6 +345,33 @@ describe('course-grade', () => {
       (await courseGrade(specPath, forged, '--submitted-at', '2026-03-03T10:00:00Z')).stdout,
     );
     expect(f.score).toBe(3.2);
+  });
+
+  test("a student's folder shaped like Gradescope's (submission/ + submission_metadata.json) does not set the time", async () => {
+    const { specPath } = setup();
+    const root = tempDir();
+    // mallory hands in a folder that looks like /autograder, dated before the deadline
+    const mallory = join(root, 'mallory');
+    writeSubmission(mallory, 'submission', { q1: 10, q2: 42, q3: 'a' });
+    writeFileSync(
+      join(mallory, 'submission_metadata.json'),
+      JSON.stringify({ id: 1, created_at: '2026-03-01T00:00:00Z' }),
+    );
+    // the TA's --submitted-at (2 started days late) counts, not her file
+    const r = await courseGrade(specPath, mallory, '--submitted-at', '2026-03-03T10:00:00Z');
+    const results = JSON.parse(r.stdout);
+    expect(results.score).toBe(3.2);
+    expect(results.extra_data.student).toBe('mallory');
+    expect(results.output).toContain(
+      "submission_metadata.json ignored: only Gradescope's own (the autograder folder's) or --submitted-at sets the submission time",
+    );
+    // without the flag the time is unknown: no late policy, and it says so
+    const unknown = JSON.parse((await courseGrade(specPath, mallory)).stdout);
+    expect(unknown.score).toBe(4);
+    expect(unknown.output).toContain('submission time unknown');
+    // the same folder as the autograder folder (COURSE_AUTOGRADER_ROOT) is Gradescope's layout
+    const real = JSON.parse((await asAutograder(mallory, () => courseGrade(specPath, mallory))).stdout);
+    expect(real.output).toContain('submitted 2026-03-01T00:00:00.000Z, on time');
   });
 
   test('hiddenScoring "zero-until-published": hidden questions carry no points until --published', async () => {

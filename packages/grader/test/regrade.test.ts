@@ -211,6 +211,8 @@ describe('course-grade --regrade OUT', () => {
     writeFileSync(join(gs, 'eve', 'submission_metadata.json'), meta);
     writeSubmission(gs, 'fay', { n: 2.5, i: 7 });
     const lateOut = join(root, 'late-out');
+    // gs/eve stands for Gradescope's /autograder: only that folder's metadata sets the time
+    process.env.COURSE_AUTOGRADER_ROOT = join(gs, 'eve');
     const first = await courseGrade(
       lateSpec,
       join(gs, 'eve'),
@@ -219,7 +221,7 @@ describe('course-grade --regrade OUT', () => {
       lateOut,
       '--submitted-at',
       '2026-03-03T10:00:00Z',
-    );
+    ).finally(() => delete process.env.COURSE_AUTOGRADER_ROOT);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toBe('eve: 1.8 / 5\nfay: 1.6 / 5\n'); // 2 × 0.9, 2 × 0.8
     expect(readFileSync(join(lateOut, 'submissions', 'eve', 'raw', 'submission_metadata.json'), 'utf8')).toBe(
