@@ -3,24 +3,15 @@
  * file parses flags and calls the library; runLeaderboardCli takes an io
  * object so tests can run commands in-process and read what they printed.
  */
-import { openAsBlob } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import {
-  BACKEND_NAMES,
-  type BackendChoice,
-  checkArchitecture,
-  InputError,
-  type RequiredArchitecture,
-  readCheckpointHeader,
-  reportError,
-} from '@course/models';
+import { join, resolve } from 'node:path';
+import { BACKEND_NAMES, type BackendChoice, InputError, reportError } from '@course/models';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type ConfigOverrides, readConfigFile, resolveConfig } from './config.js';
 import { openDatabase } from './db.js';
-import { startLeaderboard } from './server.js';
 import { Store } from './store.js';
-import { fetchServer, runLocalWorker, runRemoteWorker } from './worker.js';
+import { submitCheckpoint, waitForSubmission } from './submit-client.js';
+import { runLocalWorker, runRemoteWorker } from './worker.js';
 
 export interface Output {
   write(text: string): unknown;
@@ -116,19 +107,6 @@ function serveConfig(flags: ServeFlags) {
   return resolveConfig(merged, flags.config ?? 'flags');
 }
 
-/** A reply's JSON; an error status (or a page that is not JSON, e.g. a proxy's) as an InputError. */
-async function replyJson(server: string, res: Response): Promise<unknown> {
-  const text = await res.text();
-  let body: { error?: string } | null = null;
-  try {
-    body = JSON.parse(text) as { error?: string };
-  } catch {}
-  if (!res.ok || body === null) {
-    throw new InputError(`${server}: HTTP ${res.status}: ${body?.error ?? text.slice(0, 200)}`);
-  }
-  return body;
-}
-
 function println(out: Output, line = ''): void {
   out.write(`${line}\n`);
 }
@@ -180,6 +158,8 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
       if (!flags.val && !flags.hellaswag)
         throw new InputError('--val / --hellaswag: found neither, expected at least one');
       const config = serveConfig(flags);
+      // Loaded here: the other commands (a remote worker above all) need no web server.
+      const { startLeaderboard } = await import('./server.js');
       const lb = await startLeaderboard({
         dbPath: flags.db,
         config,
@@ -267,46 +247,15 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         spendUsd: number;
         wait?: boolean;
       }) => {
-        // Check the header here first: a wrong file is reported without uploading it.
-        const rules = await fetchServer(flags.server, '/api/config');
-        if (rules.ok) {
-          const { architecture } = (await rules.json()) as { architecture: RequiredArchitecture };
-          checkArchitecture(readCheckpointHeader(flags.checkpoint), architecture, flags.checkpoint);
-        }
-        let blob: Blob;
-        try {
-          blob = await openAsBlob(flags.checkpoint);
-        } catch (err) {
-          throw new InputError(
-            `--checkpoint ${flags.checkpoint}: cannot read file (${(err as NodeJS.ErrnoException).code})`,
-          );
-        }
-        const form = new FormData();
-        form.set('max_lr', String(flags.maxLr));
-        form.set('spend_usd', String(flags.spendUsd));
-        form.set('checkpoint', blob, basename(flags.checkpoint));
-        const headers = { authorization: `Bearer ${flags.token}` };
-        const res = await fetchServer(flags.server, '/api/submissions', {
-          method: 'POST',
-          body: form,
-          headers,
-        });
-        const body = (await replyJson(flags.server, res)) as { id?: number; status?: string };
+        const body = await submitCheckpoint(flags);
         println(io.stdout, JSON.stringify(body));
         if (!flags.wait) return;
         println(
           io.stderr,
           `waiting for submission ${body.id} to be scored (Ctrl-C stops waiting; the submission stays queued)...`,
         );
-        for (;;) {
-          await new Promise((r) => setTimeout(r, 1000));
-          const poll = await fetchServer(flags.server, `/api/submissions/${body.id}`, { headers });
-          const state = (await replyJson(flags.server, poll)) as { status: string };
-          if (state.status === 'scored' || state.status === 'failed') {
-            println(io.stdout, JSON.stringify(state));
-            return;
-          }
-        }
+        const state = await waitForSubmission(flags.server, flags.token, body.id);
+        println(io.stdout, JSON.stringify(state));
       },
     );
 

@@ -4,14 +4,15 @@
  * would, scored by a local worker process, the board printed. With `once` it
  * shuts down after printing; otherwise it keeps serving until `close()`.
  */
-import { mkdtempSync, openAsBlob } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { RequiredArchitecture } from '@course/models';
 import { pino } from 'pino';
 import { type EvaluationSettings, resolveConfig } from './config.js';
 import type { Board, BoardRow } from './ranking.js';
 import { startLeaderboard } from './server.js';
+import { submitCheckpoint } from './submit-client.js';
 
 export interface DemoCheckpoint {
   student: string;
@@ -94,20 +95,16 @@ export async function runLeaderboardDemo(opts: LeaderboardDemoOptions): Promise<
     for (const c of opts.checkpoints) {
       const token = lb.store.studentByName(c.student) ? null : lb.store.addStudent(c.student).token;
       if (!token) throw new Error(`demo: student ${c.student} listed twice`);
-      const form = new FormData();
-      form.set('max_lr', String(c.maxLr));
-      form.set('spend_usd', String(c.spendUsd));
-      form.set('checkpoint', await openAsBlob(c.path), basename(c.path));
-      const res = await fetch(`${lb.url}/api/submissions`, {
-        method: 'POST',
-        body: form,
-        headers: { authorization: `Bearer ${token}` },
+      // Uploaded as a student's `course-leaderboard submit` would.
+      const reply = await submitCheckpoint({
+        server: lb.url,
+        token,
+        checkpoint: c.path,
+        maxLr: c.maxLr,
+        spendUsd: c.spendUsd,
       });
-      const body = (await res.json()) as { id?: number; error?: string };
-      if (res.status !== 202)
-        throw new Error(`demo: submitting ${c.path}: HTTP ${res.status}: ${body.error}`);
-      log(`submitted ${c.path} as ${c.student} (submission ${body.id})`);
-      ids.push(body.id!);
+      log(`submitted ${c.path} as ${c.student} (submission ${reply.id})`);
+      ids.push(reply.id);
     }
     log(`evaluating ${ids.length} submission(s) on the held-out split (a local worker process)...`);
     const giveUp = Date.now() + (opts.timeoutSeconds ?? 900) * 1000;

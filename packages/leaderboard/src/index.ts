@@ -1,11 +1,4 @@
-export {
-  acceptedCheckpointBytes,
-  checkpointPath,
-  createApp,
-  dataDirFor,
-  listen,
-  nextUtcMidnight,
-} from './app.js';
+export { acceptedCheckpointBytes, createApp, listen, nextUtcMidnight } from './app.js';
 export { runLeaderboardCli } from './cli.js';
 export {
   DEFAULT_CONFIG,
@@ -25,7 +18,16 @@ export {
 } from './demo.js';
 export { evaluatorVersion, scoreCheckpoint } from './evaluate.js';
 export { type HeldoutManifest, prepareHeldout, splitIndices } from './heldout.js';
+export { checkpointPath, dataDirFor } from './paths.js';
 export { type Board, type BoardRow, buildBoard } from './ranking.js';
 export { type RunningLeaderboard, startLeaderboard } from './server.js';
 export { Store } from './store.js';
+export {
+  fetchSubmission,
+  type SubmissionState,
+  type SubmitOptions,
+  type SubmitReply,
+  submitCheckpoint,
+  waitForSubmission,
+} from './submit-client.js';
 export { runLocalWorker, runOneLocalJob, runRemoteWorker } from './worker.js';

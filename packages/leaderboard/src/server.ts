@@ -10,10 +10,11 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
-import { createApp, dataDirFor, listen } from './app.js';
+import { createApp, listen } from './app.js';
 import type { LeaderboardConfig } from './config.js';
 import { openDatabase } from './db.js';
 import { type HeldoutManifest, prepareHeldout } from './heldout.js';
+import { dataDirFor } from './paths.js';
 import { Store } from './store.js';
 import { publishWorkerSetup } from './worker.js';
 

@@ -19,11 +19,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type BackendChoice, CourseError, InputError, selectBackend } from '@course/models';
-import { checkpointPath, dataDirFor } from './app.js';
+import { fetchServer, ServerApiError } from './client.js';
 import type { EvaluationSettings, LeaderboardConfig } from './config.js';
 import { openDatabase } from './db.js';
 import { scoreCheckpoint } from './evaluate.js';
 import { type HeldoutManifest, sha256FileStream } from './heldout.js';
+import { checkpointPath, dataDirFor } from './paths.js';
 import type { ScoreInput } from './store.js';
 import { Store } from './store.js';
 
@@ -165,32 +166,6 @@ export interface RemoteWorkerOptions extends WorkerOptions {
   token: string;
   /** Downloaded held-out files and checkpoints (default: a folder in the OS temp dir). */
   cacheDir: string;
-}
-
-/**
- * The server refused a worker request or could not be reached. `retryable`:
- * unreachable or a 5xx (a restart, a proxy), worth trying again shortly.
- */
-export class ServerApiError extends InputError {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
-
-/** `fetch`, with "cannot connect" reported as a ServerApiError naming the server instead of a stack trace. */
-export async function fetchServer(server: string, path: string, init: RequestInit = {}): Promise<Response> {
-  try {
-    return await fetch(new URL(path, server), init);
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new ServerApiError(
-      `${server}: cannot connect (${cause?.code ?? cause?.message ?? (err as Error).message}); is the leaderboard running at that URL?`,
-      true,
-    );
-  }
 }
 
 async function api(opts: RemoteWorkerOptions, path: string, init: RequestInit = {}): Promise<Response> {
