@@ -1,11 +1,14 @@
 /**
  * Which TensorFlow.js backend runs the models: `--backend auto|tensorflow-gpu|
- * tensorflow|wasm|cpu` (env COURSE_BACKEND).
+ * tensorflow|native|wasm|cpu` (env COURSE_BACKEND).
  *
  * - tensorflow-gpu: @tensorflow/tfjs-node-gpu, libtensorflow with CUDA.
  * - tensorflow: @tensorflow/tfjs-node, libtensorflow on the CPU.
  * Both are optionalDependencies: their install downloads libtensorflow and npm
  * drops them where that fails, so they are loaded only when asked for.
+ * - native: the project's own: tfjs's cpu backend with its heavy kernels in C++
+ * on the system BLAS (@course/native, built at install where a compiler and
+ * OpenBLAS/Accelerate exist; kernels/native/).
  * - wasm: @tensorflow/tfjs-backend-wasm, the SIMD binary inside the npm package,
  * plus the kernels it lacks (kernels/wasm.ts).
  * - cpu: pure JavaScript; always there, slowest.
@@ -20,10 +23,11 @@ import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { InputError } from './errors.js';
 import { registerCpuKernels } from './kernels/cpu.js';
+import { loadNativeAddon, NATIVE_BACKEND, registerNativeBackend } from './kernels/native/index.js';
 import { registerWasmKernels } from './kernels/wasm.js';
 
 /** Fastest first: the order `auto` tries them in. */
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendChoice = 'auto' | BackendName;
 
@@ -87,6 +91,7 @@ function probe(name: BackendName): Promise<Probe> {
 const PROBES: Record<BackendName, () => Promise<Probe>> = {
   'tensorflow-gpu': probeTensorflowGpu,
   tensorflow: probeTensorflow,
+  native: probeNative,
   wasm: probeWasm,
   cpu: probeCpu,
 };
@@ -183,6 +188,20 @@ async function probeTensorflow(): Promise<Probe> {
   return present(device.onGpu ? `${from}, on a CUDA GPU` : `${from}, libtensorflow on the CPU`);
 }
 
+async function probeNative(): Promise<Probe> {
+  const { addon, reason, coretype } = loadNativeAddon();
+  if (addon === null) return absent(`@course/native ${reason}`);
+  registerNativeBackend();
+  const runError = await startAndCheck(NATIVE_BACKEND);
+  if (runError !== undefined) return absent(runError);
+  const info = addon.info();
+  const blas = info.blas.split(' ').slice(0, 2).join(' ');
+  const kernel = info.corename
+    ? `, ${info.corename} kernels${coretype ? ' (chosen from the CPU flags)' : ''}`
+    : '';
+  return present(`C++ kernels on ${blas}${kernel}, ${info.threads} threads`);
+}
+
 async function probeWasm(): Promise<Probe> {
   // The .wasm binaries sit next to the package's main script; say so explicitly
   // rather than rely on the bundle's own __dirname guess.
@@ -197,26 +216,31 @@ async function probeWasm(): Promise<Probe> {
 }
 
 /**
- * The cpu backend prints a multi-line "install our node backend" banner on its
- * first tensor. tfjs has no flag for that one message (PROD mode would hide all
- * its warnings), so the first tensor is made here with exactly that message
- * filtered out of console.warn, and console.warn is restored right after.
+ * The cpu backend (and native, built on it) prints a multi-line "install our
+ * node backend" banner on its first tensor. tfjs has no flag for that one
+ * message (PROD mode would hide all its warnings), so the first tensor is made
+ * here with exactly that message filtered out of console.warn, and
+ * console.warn is restored right after.
  */
 const CPU_BANNER = 'Hi, looks like you are running TensorFlow.js in Node.js';
 
-async function probeCpu(): Promise<Probe> {
+async function withoutCpuBanner<T>(f: () => Promise<T>): Promise<T> {
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
     if (typeof args[0] === 'string' && args[0].includes(CPU_BANNER)) return;
     warn.apply(console, args);
   };
-  registerCpuKernels();
   try {
-    const runError = await startAndCheck('cpu');
-    return runError === undefined ? present('pure JavaScript') : absent(runError);
+    return await f();
   } finally {
     console.warn = warn;
   }
+}
+
+async function probeCpu(): Promise<Probe> {
+  registerCpuKernels();
+  const runError = await withoutCpuBanner(() => startAndCheck('cpu'));
+  return runError === undefined ? present('pure JavaScript') : absent(runError);
 }
 
 function firstLine(error: unknown): string {

@@ -1,0 +1,211 @@
+/**
+ * Fused layers for the native backend: each is one custom tfjs kernel for the
+ * forward pass and one for the gradient, wrapped in tf.customGrad so autodiff
+ * sees a single op. The models call these through layers.ts / attention.ts
+ * only when the native backend is active; elsewhere the composite ops run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { nativeAddon } from './addon.js';
+import type { NativeBackend } from './backend.js';
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+export const LAYER_NORM = 'CourseLayerNorm';
+export const LAYER_NORM_GRAD = 'CourseLayerNormGrad';
+export const GELU = 'CourseGelu';
+export const GELU_GRAD = 'CourseGeluGrad';
+export const SOFTMAX_XENT = 'CourseSoftmaxXent';
+export const SOFTMAX_XENT_GRAD = 'CourseSoftmaxXentGrad';
+export const SCALED_SOFTMAX = 'CourseScaledSoftmax';
+export const SCALED_SOFTMAX_GRAD = 'CourseScaledSoftmaxGrad';
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+function floats(nb: NativeBackend, ...ts: tf.TensorInfo[]): Float32Array[] {
+  return ts.map((t) => {
+    if (t.dtype !== 'float32') throw new Error(`native fused kernel: expected float32, found ${t.dtype}`);
+    return nb.valuesOf(t) as Float32Array;
+  });
+}
+
+// x [..., C] -> y [..., C], mean [rows], rstd [rows]
+function layerNorm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { x, weight, bias } = inputs as Record<string, tf.TensorInfo>;
+  const nb = backend as NativeBackend;
+  const C = x.shape[x.shape.length - 1];
+  const rows = size(x.shape) / C;
+  const [xv, wv, bv] = floats(nb, x, weight, bias);
+  const y = nb.allocFloat32(rows * C);
+  const mean = nb.allocFloat32(rows);
+  const rstd = nb.allocFloat32(rows);
+  nativeAddon().layerNormForward(y, mean, rstd, xv, wv, bv, rows, C, Number((attrs as { eps: number }).eps));
+  return [nb.output(y, x.shape), nb.output(mean, [rows]), nb.output(rstd, [rows])];
+}
+
+function layerNormGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const { dy, x, weight, mean, rstd } = inputs as Record<string, tf.TensorInfo>;
+  const nb = backend as NativeBackend;
+  const C = x.shape[x.shape.length - 1];
+  const rows = size(x.shape) / C;
+  const [dyv, xv, wv, mv, rv] = floats(nb, dy, x, weight, mean, rstd);
+  const dx = nb.allocFloat32(rows * C);
+  const dw = nb.allocFloat32(C);
+  const db = nb.allocFloat32(C);
+  nativeAddon().layerNormBackward(dx, dw, db, dyv, xv, wv, mv, rv, rows, C);
+  return [nb.output(dx, x.shape), nb.output(dw, [C]), nb.output(db, [C])];
+}
+
+function gelu({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const { x } = inputs as Record<string, tf.TensorInfo>;
+  const nb = backend as NativeBackend;
+  const y = nb.allocFloat32(size(x.shape));
+  nativeAddon().geluForward(y, floats(nb, x)[0]);
+  return nb.output(y, x.shape);
+}
+
+function geluGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const { dy, x } = inputs as Record<string, tf.TensorInfo>;
+  const nb = backend as NativeBackend;
+  const dx = nb.allocFloat32(size(x.shape));
+  const [xv, dyv] = floats(nb, x, dy);
+  nativeAddon().geluBackward(dx, xv, dyv);
+  return nb.output(dx, x.shape);
+}
+
+// logits [N, ld], targets [N] int32, attr V (≤ ld) -> losses [N], probs [N, ld]
+function softmaxXent({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { logits, targets } = inputs as Record<string, tf.TensorInfo>;
+  const nb = backend as NativeBackend;
+  const [N, ld] = logits.shape;
+  const V = Number((attrs as { V: number }).V);
+  const losses = nb.allocFloat32(N);
+  const probs = nb.allocFloat32(N * ld);
+  const ids = nb.valuesOf(targets) as Int32Array;
+  const bad = nativeAddon().softmaxXentForward(losses, probs, floats(nb, logits)[0], ids, N, V, ld);
+  if (bad >= 0) throw new Error(`cross-entropy: target ${ids[bad]} at row ${bad} is not in [0, ${V - 1}]`);
+  return [nb.output(losses, [N]), nb.output(probs, [N, ld])];
+}
+
+function softmaxXentGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { dlosses, probs, targets } = inputs as Record<string, tf.TensorInfo>;
+  const nb = backend as NativeBackend;
+  const [N, ld] = probs.shape;
+  const dz = nb.allocFloat32(N * ld);
+  const [pv, dlv] = floats(nb, probs, dlosses);
+  const V = Number((attrs as { V: number }).V);
+  nativeAddon().softmaxXentBackward(dz, pv, nb.valuesOf(targets) as Int32Array, dlv, N, V, ld);
+  return nb.output(dz, [N, ld]);
+}
+
+// scores [..., T, T] -> weights [..., T, T]
+function scaledSoftmax({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { x } = inputs as Record<string, tf.TensorInfo>;
+  const nb = backend as NativeBackend;
+  const { scale, causal } = attrs as { scale: number; causal: boolean };
+  const T = x.shape[x.shape.length - 1];
+  const rows = size(x.shape) / T;
+  const y = nb.allocFloat32(rows * T);
+  nativeAddon().scaledSoftmaxForward(y, floats(nb, x)[0], rows, T, scale, causal);
+  return nb.output(y, x.shape);
+}
+
+function scaledSoftmaxGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { dy, y } = inputs as Record<string, tf.TensorInfo>;
+  const nb = backend as NativeBackend;
+  const T = y.shape[y.shape.length - 1];
+  const rows = size(y.shape) / T;
+  const dx = nb.allocFloat32(rows * T);
+  const [yv, dyv] = floats(nb, y, dy);
+  nativeAddon().scaledSoftmaxBackward(dx, yv, dyv, rows, T, Number((attrs as { scale: number }).scale));
+  return nb.output(dx, y.shape);
+}
+
+/** The custom kernels, registered for the native backend only. */
+export const FUSED_KERNELS: Record<string, tf.KernelFunc> = {
+  [LAYER_NORM]: layerNorm as tf.KernelFunc,
+  [LAYER_NORM_GRAD]: layerNormGrad as tf.KernelFunc,
+  [GELU]: gelu as tf.KernelFunc,
+  [GELU_GRAD]: geluGrad as tf.KernelFunc,
+  [SOFTMAX_XENT]: softmaxXent as tf.KernelFunc,
+  [SOFTMAX_XENT_GRAD]: softmaxXentGrad as tf.KernelFunc,
+  [SCALED_SOFTMAX]: scaledSoftmax as tf.KernelFunc,
+  [SCALED_SOFTMAX_GRAD]: scaledSoftmaxGrad as tf.KernelFunc,
+};
+
+// ----------------------------------------------------------------------------- ops
+
+type Attrs = Record<string, unknown>;
+
+function run<T extends tf.Tensor | tf.Tensor[]>(
+  name: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: Attrs = {},
+): T {
+  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as T;
+}
+
+/** customGrad with positional, typed inputs (its own typing takes a variadic list). */
+function customGrad<F>(f: (...args: never[]) => unknown): F {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as F;
+}
+
+/** LayerNorm over the last axis (as layers.ts' layerNorm), one kernel each way. */
+export function fusedLayerNorm(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor {
+  const op = customGrad<(x: tf.Tensor, w: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor>(
+    (xi: tf.Tensor, w: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+      const [y, mean, rstd] = run<tf.Tensor[]>(LAYER_NORM, { x: xi, weight: w, bias: b }, { eps });
+      save([xi, w, mean, rstd]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, [xs, ws, ms, rs]: tf.Tensor[]) =>
+          run<tf.Tensor[]>(LAYER_NORM_GRAD, { dy, x: xs, weight: ws, mean: ms, rstd: rs }),
+      };
+    },
+  );
+  return op(x, weight, bias);
+}
+
+/** GELU, tanh form (as layers.ts' gelu). */
+export const fusedGelu = customGrad<(x: tf.Tensor) => tf.Tensor>((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: run<tf.Tensor>(GELU, { x }),
+    gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) => [run<tf.Tensor>(GELU_GRAD, { dy, x: xs })],
+  };
+});
+
+/**
+ * Per-row cross-entropy over the first V columns of logits [N, ld] (llm.c's
+ * padded vocabulary: the rest get no probability and no gradient).
+ */
+export function fusedSoftmaxCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, V: number): tf.Tensor1D {
+  const op = customGrad<(z: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor1D>(
+    (z: tf.Tensor2D, t: tf.Tensor1D, save: tf.GradSaveFunc) => {
+      const [losses, probs] = run<tf.Tensor[]>(SOFTMAX_XENT, { logits: z, targets: t }, { V });
+      save([probs, t]);
+      return {
+        value: losses as tf.Tensor1D,
+        gradFunc: (dy: tf.Tensor1D, [p, ts]: tf.Tensor[]) => [
+          run<tf.Tensor>(SOFTMAX_XENT_GRAD, { dlosses: dy, probs: p, targets: ts }, { V }),
+          tf.zerosLike(ts),
+        ],
+      };
+    },
+  );
+  return op(logits, targets);
+}
+
+/** softmax(scale·scores) over the last axis, causal-masked when asked: attention weights in one kernel. */
+export function fusedScaledSoftmax(scores: tf.Tensor, scale: number, causal: boolean): tf.Tensor {
+  const op = customGrad<(x: tf.Tensor) => tf.Tensor>((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = run<tf.Tensor>(SCALED_SOFTMAX, { x }, { scale, causal });
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, [ys]: tf.Tensor[]) => [
+        run<tf.Tensor>(SCALED_SOFTMAX_GRAD, { dy, y: ys }, { scale }),
+      ],
+    };
+  });
+  return op(scores);
+}

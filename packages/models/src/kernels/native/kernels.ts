@@ -1,0 +1,398 @@
+/**
+ * The native backend's replacements for tfjs cpu kernels, registered under the
+ * names the engine dispatches (composites such as Softmax included, because the
+ * cpu backend's composites call their parts directly, bypassing the registry).
+ * Each handles float32 in the layouts the models produce and hands anything
+ * else (int32, bool, odd layouts) to the cpu backend's own kernel for the same
+ * name, so every model runs; `nativeCoverage()` says which kernels are native.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { nativeAddon } from './addon.js';
+import type { NativeBackend } from './backend.js';
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Kernel = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] | null;
+
+const BINARY_OPS: Record<string, number> = {
+  [tf.Add]: 0,
+  [tf.Sub]: 1,
+  [tf.Multiply]: 2,
+  [tf.RealDiv]: 3,
+  [tf.Maximum]: 4,
+  [tf.Minimum]: 5,
+  [tf.SquaredDifference]: 6,
+  [tf.Pow]: 7,
+};
+
+/** Codes of src/elementwise.cc's UnaryOp, by tfjs kernel name. */
+const UNARY_OPS: Record<string, number> = {
+  [tf.Exp]: 0,
+  [tf.Log]: 1,
+  [tf.Sqrt]: 2,
+  [tf.Rsqrt]: 3,
+  [tf.Neg]: 4,
+  [tf.Square]: 5,
+  [tf.Tanh]: 6,
+  [tf.Sigmoid]: 7,
+  [tf.Relu]: 8,
+  [tf.Abs]: 9,
+  [tf.Selu]: 10,
+  [tf.Elu]: 11,
+  [tf.Reciprocal]: 12,
+  [tf.Log1p]: 13,
+  [tf.Erf]: 14,
+  [tf.Softplus]: 15,
+  [tf.Relu6]: 16,
+  [tf.LeakyRelu]: 17,
+  [tf.Step]: 18,
+  [tf.Sin]: 19,
+  [tf.Cos]: 20,
+  [tf.Expm1]: 21,
+  [tf.Sign]: 22,
+};
+
+const REDUCE_OPS: Record<string, number> = {
+  [tf.Sum]: 0,
+  [tf.Mean]: 1,
+  [tf.Max]: 2,
+  [tf.Min]: 3,
+  [tf.Prod]: 4,
+};
+
+const isFloat = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === 'float32');
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+function stridesOf(shape: number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d];
+  }
+  return strides;
+}
+
+function f32(backend: NativeBackend, t: tf.TensorInfo): Float32Array {
+  return backend.valuesOf(t) as Float32Array;
+}
+
+// ----------------------------------------------------------------------------- elementwise
+
+/** Strides of `shape` read as broadcast into `outShape` (0 along broadcast axes). */
+function broadcastStrides(shape: number[], outShape: number[]): Int32Array {
+  const strides = stridesOf(shape);
+  const out = new Int32Array(outShape.length);
+  const offset = outShape.length - shape.length;
+  for (let d = 0; d < shape.length; d++) out[offset + d] = shape[d] === 1 ? 0 : strides[d];
+  return out;
+}
+
+function binaryKernel(name: string): Kernel {
+  const op = BINARY_OPS[name];
+  return ({ inputs, backend }) => {
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (!isFloat(a, b)) return null;
+    const nb = backend as NativeBackend;
+    const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const out = nb.allocFloat32(size(shape));
+    nativeAddon().binary(
+      op,
+      out,
+      f32(nb, a),
+      f32(nb, b),
+      Int32Array.from(shape),
+      broadcastStrides(a.shape, shape),
+      broadcastStrides(b.shape, shape),
+    );
+    return nb.output(out, shape);
+  };
+}
+
+function addN({ inputs, backend }: KernelArgs): tf.TensorInfo | null {
+  const tensors = inputs as unknown as tf.TensorInfo[];
+  if (!isFloat(...tensors)) return null;
+  const nb = backend as NativeBackend;
+  const shape = tensors[0].shape;
+  const n = size(shape);
+  const out = nb.allocFloat32(n);
+  const same = Int32Array.of(1);
+  const flat = Int32Array.of(n);
+  if (tensors.length === 1) out.set(f32(nb, tensors[0]));
+  else nativeAddon().binary(0, out, f32(nb, tensors[0]), f32(nb, tensors[1]), flat, same, same);
+  for (let i = 2; i < tensors.length; i++)
+    nativeAddon().binary(0, out, out, f32(nb, tensors[i]), flat, same, same);
+  return nb.output(out, shape);
+}
+
+function unaryKernel(name: string): Kernel {
+  const op = UNARY_OPS[name];
+  return ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (!isFloat(x)) return null;
+    const nb = backend as NativeBackend;
+    const alpha = name === tf.LeakyRelu || name === tf.Step ? Number((attrs as { alpha: number }).alpha) : 0;
+    const out = nb.allocFloat32(size(x.shape));
+    nativeAddon().unary(op, out, f32(nb, x), alpha);
+    return nb.output(out, x.shape);
+  };
+}
+
+// ----------------------------------------------------------------------------- reductions
+
+/** [outer, mid, inner] when `axes` are one contiguous run of axes, else null. */
+function reductionLayout(shape: number[], axes: number[]): [number, number, number] | null {
+  const sorted = [...axes].sort((p, q) => p - q);
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1] + 1) return null;
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  return [size(shape.slice(0, first)), size(shape.slice(first, last + 1)), size(shape.slice(last + 1))];
+}
+
+function reduceKernel(name: string): Kernel {
+  const op = REDUCE_OPS[name];
+  return ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (!isFloat(x) || x.shape.length === 0) return null;
+    const a = attrs as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(a.axis ?? a.reductionIndices ?? [], x.shape);
+    if (axes.length === 0) return null;
+    const layout = reductionLayout(x.shape, axes);
+    if (layout === null) return null;
+    const nb = backend as NativeBackend;
+    const outShape = a.keepDims
+      ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+      : x.shape.filter((_, i) => !axes.includes(i));
+    const out = nb.allocFloat32(layout[0] * layout[2]);
+    nativeAddon().reduce(op, out, f32(nb, x), ...layout);
+    return nb.output(out, outShape);
+  };
+}
+
+function softmaxKernel(log: boolean): Kernel {
+  return ({ inputs, backend, attrs }) => {
+    const { logits } = inputs as { logits: tf.TensorInfo };
+    const dim = (attrs as { dim?: number; axis?: number }).dim ?? (attrs as { axis: number }).axis;
+    const rank = logits.shape.length;
+    if (!isFloat(logits) || rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
+    const nb = backend as NativeBackend;
+    const cols = logits.shape[rank - 1];
+    const rows = size(logits.shape) / cols;
+    const out = nb.allocFloat32(rows * cols);
+    nativeAddon().softmax(out, f32(nb, logits), rows, cols, log);
+    return nb.output(out, logits.shape);
+  };
+}
+
+// ----------------------------------------------------------------------------- matrix products
+
+/**
+ * a [..., M, K] (or [..., K, M] transposed) · b [..., K, N] (or [..., N, K]):
+ * batch dimensions equal, or one side's batch of 1 repeated (stride 0).
+ */
+function batchMatMul({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
+  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+  if (!isFloat(a, b) || a.shape.length < 2 || b.shape.length < 2) return null;
+  const nb = backend as NativeBackend;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const [M, K] = transposeA ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
+  const [K2, N] = transposeB ? [b.shape[rb - 1], b.shape[rb - 2]] : [b.shape[rb - 2], b.shape[rb - 1]];
+  if (K !== K2) return null; // let the cpu kernel raise tfjs's own message
+  const batchA = size(a.shape.slice(0, -2));
+  const batchB = size(b.shape.slice(0, -2));
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
+  const batchShape = batchA >= batchB ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
+  const batch = Math.max(batchA, batchB);
+  const out = nb.allocFloat32(batch * M * N);
+  nativeAddon().gemm(
+    transposeA,
+    transposeB,
+    batch,
+    M,
+    N,
+    K,
+    1,
+    f32(nb, a),
+    batchA === 1 ? 0 : M * K,
+    f32(nb, b),
+    batchB === 1 ? 0 : K * N,
+    0,
+    out,
+    M * N,
+  );
+  return nb.output(out, [...batchShape, M, N]);
+}
+
+// ----------------------------------------------------------------------------- layout
+
+/** out (contiguous, outShape) <- x viewed with `xStrides` from `xOffset` over outShape. */
+function gatherStrided(
+  nb: NativeBackend,
+  x: tf.TensorInfo,
+  xOffset: number,
+  xStrides: number[],
+  outShape: number[],
+): tf.TensorInfo {
+  const out = nb.allocFloat32(size(outShape));
+  if (out.length > 0) {
+    nativeAddon().copyStrided(
+      out,
+      0,
+      Int32Array.from(stridesOf(outShape)),
+      f32(nb, x),
+      xOffset,
+      Int32Array.from(xStrides),
+      Int32Array.from(outShape),
+    );
+  }
+  return nb.output(out, outShape);
+}
+
+function transpose({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
+  const { x } = inputs as { x: tf.TensorInfo };
+  const { perm } = attrs as unknown as tf.TransposeAttrs;
+  if (!isFloat(x)) return null;
+  const strides = stridesOf(x.shape);
+  return gatherStrided(
+    backend as NativeBackend,
+    x,
+    0,
+    perm.map((p) => strides[p]),
+    perm.map((p) => x.shape[p]),
+  );
+}
+
+function sliceOf(nb: NativeBackend, x: tf.TensorInfo, begin: number[], sizes: number[]): tf.TensorInfo {
+  const strides = stridesOf(x.shape);
+  const offset = begin.reduce((sum, b, d) => sum + b * strides[d], 0);
+  return gatherStrided(nb, x, offset, strides, sizes);
+}
+
+function slice({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
+  const { x } = inputs as { x: tf.TensorInfo };
+  if (!isFloat(x)) return null;
+  const { begin, size: sizes } = attrs as unknown as tf.SliceAttrs;
+  const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, sizes);
+  tf.slice_util.assertParamsValid(x as tf.Tensor, b, s);
+  return sliceOf(backend as NativeBackend, x, b, s);
+}
+
+function splitV({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] | null {
+  const { x } = inputs as { x: tf.TensorInfo };
+  if (!isFloat(x)) return null;
+  const { numOrSizeSplits, axis } = attrs as unknown as tf.SplitVAttrs;
+  const $axis = tf.util.parseAxisParam(axis, x.shape)[0];
+  const splitSizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, $axis);
+  const begin = new Array<number>(x.shape.length).fill(0);
+  return splitSizes.map((s) => {
+    const sizes = [...x.shape];
+    sizes[$axis] = s;
+    const part = sliceOf(backend as NativeBackend, x, begin, sizes);
+    begin[$axis] += s;
+    return part;
+  });
+}
+
+function concat({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
+  const tensors = (inputs as unknown as tf.TensorInfo[]).filter((t) => size(t.shape) > 0);
+  if (tensors.length === 0 || !isFloat(...tensors)) return null;
+  const axis = tf.util.parseAxisParam((attrs as unknown as tf.ConcatAttrs).axis, tensors[0].shape)[0];
+  const outShape = tf.backend_util.computeOutShape(
+    tensors.map((t) => t.shape),
+    axis,
+  );
+  const nb = backend as NativeBackend;
+  const out = nb.allocFloat32(size(outShape));
+  const outStrides = stridesOf(outShape);
+  let offset = 0;
+  for (const t of tensors) {
+    nativeAddon().copyStrided(
+      out,
+      offset * outStrides[axis],
+      Int32Array.from(outStrides),
+      f32(nb, t),
+      0,
+      Int32Array.from(stridesOf(t.shape)),
+      Int32Array.from(t.shape),
+    );
+    offset += t.shape[axis];
+  }
+  return nb.output(out, outShape);
+}
+
+function padV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
+  const { x } = inputs as { x: tf.TensorInfo };
+  if (!isFloat(x)) return null;
+  const { paddings, constantValue } = attrs as unknown as tf.PadV2Attrs;
+  const nb = backend as NativeBackend;
+  const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
+  const out = nb.allocFloat32(size(outShape));
+  out.fill(constantValue);
+  const outStrides = stridesOf(outShape);
+  const offset = paddings.reduce((sum, [before], d) => sum + before * outStrides[d], 0);
+  if (size(x.shape) > 0) {
+    nativeAddon().copyStrided(
+      out,
+      offset,
+      Int32Array.from(outStrides),
+      f32(nb, x),
+      0,
+      Int32Array.from(stridesOf(x.shape)),
+      Int32Array.from(x.shape),
+    );
+  }
+  return nb.output(out, outShape);
+}
+
+/** Rows of x by index (axis 0, no batch dims): the embedding lookup. */
+function gatherV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
+  const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+  const { axis, batchDims } = attrs as unknown as tf.GatherV2Attrs;
+  if (!isFloat(x) || indices.dtype !== 'int32' || batchDims !== 0 || x.shape.length === 0) return null;
+  if (tf.util.parseAxisParam(axis, x.shape)[0] !== 0) return null;
+  const nb = backend as NativeBackend;
+  const rowShape = x.shape.slice(1);
+  const rowSize = size(rowShape);
+  const ids = nb.valuesOf(indices) as Int32Array;
+  const out = nb.allocFloat32(ids.length * rowSize);
+  const bad = nativeAddon().gatherRows(out, f32(nb, x), rowSize, ids);
+  if (bad >= 0) {
+    throw new Error(`GatherV2: the index ${ids[bad]} at position ${bad} is not in [0, ${x.shape[0] - 1}]`);
+  }
+  return nb.output(out, [...indices.shape, ...rowShape]);
+}
+
+function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
+  const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+  const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
+  if (!isFloat(x) || segmentIds.dtype !== 'int32') return null;
+  const prefix = segmentIds.shape.length;
+  if (segmentIds.shape.some((d, i) => d !== x.shape[i])) return null;
+  const nb = backend as NativeBackend;
+  const rowShape = x.shape.slice(prefix);
+  const rowSize = size(rowShape);
+  const out = nb.allocFloat32(numSegments * rowSize);
+  nativeAddon().segmentSumRows(out, f32(nb, x), rowSize, nb.valuesOf(segmentIds) as Int32Array);
+  return nb.output(out, [numSegments, ...rowShape]);
+}
+
+// ----------------------------------------------------------------------------- the table
+
+/** Native kernels by tfjs kernel name; each returns null to hand its input to the cpu kernel. */
+export const NATIVE_KERNELS: Record<string, Kernel> = {
+  ...Object.fromEntries(Object.keys(BINARY_OPS).map((name) => [name, binaryKernel(name)])),
+  ...Object.fromEntries(Object.keys(UNARY_OPS).map((name) => [name, unaryKernel(name)])),
+  ...Object.fromEntries(Object.keys(REDUCE_OPS).map((name) => [name, reduceKernel(name)])),
+  [tf.AddN]: addN,
+  [tf.Softmax]: softmaxKernel(false),
+  [tf.LogSoftmax]: softmaxKernel(true),
+  [tf.BatchMatMul]: batchMatMul,
+  [tf.Transpose]: transpose,
+  [tf.Slice]: slice,
+  [tf.SplitV]: splitV,
+  [tf.Concat]: concat,
+  [tf.PadV2]: padV2,
+  [tf.GatherV2]: gatherV2,
+  [tf.UnsortedSegmentSum]: unsortedSegmentSum,
+};

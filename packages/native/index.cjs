@@ -1,0 +1,71 @@
+'use strict';
+/**
+ * Loads the addon built at install (scripts/build.cjs). Exports
+ * { addon, reason }: addon is null where it was not built or does not load,
+ * and reason then says why (for `--backend auto`'s one line).
+ */
+const path = require('node:path');
+const { readFileSync } = require('node:fs');
+
+const BINARY = path.join(__dirname, 'build', 'Release', 'course_native.node');
+
+function buildStatus() {
+  try {
+    return JSON.parse(readFileSync(path.join(__dirname, 'build', 'status.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * OpenBLAS picks its kernels from the CPU's model number, and 0.3.21 falls back
+ * to its slowest generic one ("Prescott", ~15 GFLOP/s on 2 cores) on CPUs newer
+ * than it knows or whose model a VM hides. Where OPENBLAS_CORETYPE is not set,
+ * name the kernel the CPU's features support instead (AVX-512 -> SkylakeX,
+ * AVX2 + FMA -> Haswell). A value the user set is never changed, and the
+ * variable is removed again after loading so child processes see the
+ * environment they were given. COURSE_NATIVE_CORETYPE=off keeps OpenBLAS's own choice.
+ */
+function chooseCoretype() {
+  if (process.platform !== 'linux' || process.env.OPENBLAS_CORETYPE) return null;
+  const wanted = process.env.COURSE_NATIVE_CORETYPE;
+  if (wanted === 'off') return null;
+  if (wanted) return wanted;
+  let flags;
+  try {
+    const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+    flags = new Set((/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? '').trim().split(/\s+/));
+  } catch {
+    return null;
+  }
+  if (['avx512f', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))) return 'SkylakeX';
+  if (flags.has('avx2') && flags.has('fma')) return 'Haswell';
+  return null;
+}
+
+function load() {
+  const coretype = chooseCoretype();
+  if (coretype !== null) process.env.OPENBLAS_CORETYPE = coretype;
+  try {
+    const addon = require(BINARY);
+    return { addon, reason: 'loaded', coretype: coretype ?? process.env.OPENBLAS_CORETYPE ?? null };
+  } catch (error) {
+    const status = buildStatus();
+    if (status && status.built === false) {
+      return { addon: null, reason: `not built at install: ${status.reason}`, coretype: null };
+    }
+    const message = String(error?.message ?? error).split('\n')[0];
+    return {
+      addon: null,
+      reason:
+        status === null
+          ? 'not built (run `npm run -w @course/native rebuild`)'
+          : `failed to load: ${message}`,
+      coretype: null,
+    };
+  } finally {
+    if (coretype !== null) delete process.env.OPENBLAS_CORETYPE;
+  }
+}
+
+module.exports = load();
