@@ -3,7 +3,7 @@
  * same spec and submission, check's results.json holds exactly the visible tests
  * of the TA's results.json, and its score is their sum.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,53 @@ describe('course check', () => {
     );
     const json = await course('check', spec, submission, '--json');
     expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe(json.stdout);
+  });
+
+  describe('a submission that cannot be graded at all: exit 2, one message, no per-question repeats', () => {
+    const root = mkdtempSync(join(tmpdir(), 'course-check-bad-'));
+    const folder = (name: string, files: Record<string, string> = {}) => {
+      const dir = join(root, name);
+      mkdirSync(dir, { recursive: true });
+      for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+      return dir;
+    };
+    const cases: [string, () => string, (path: string) => string][] = [
+      [
+        'a path that does not exist',
+        () => join(root, 'no-such-folder'),
+        (p) => `${p}: no such file or folder`,
+      ],
+      ['an empty folder', () => folder('empty'), (p) => `${p}: the folder is empty (expected answers.json)`],
+      [
+        'a folder without answers.json',
+        () => folder('notes-only', { 'notes.txt': 'hi' }),
+        (p) => `${p}: answers.json is missing`,
+      ],
+      [
+        'answers.json that is not JSON (line and column)',
+        () => folder('broken', { 'answers.json': '{\n  "1a": 1975.04,\n  "1b" "2.59 h"\n}\n' }),
+        (p) => `${p}: answers.json is not valid JSON: line 3, column 8: Unexpected string`,
+      ],
+      [
+        'answers.json with a trailing comma (line and column)',
+        () => folder('comma', { 'answers.json': '{\n  "1a": 1975.04,\n}\n' }),
+        (p) => `${p}: answers.json is not valid JSON: line 3, column 1: Expected double-quoted property name`,
+      ],
+      [
+        'answers.json cut short',
+        () => folder('cut', { 'answers.json': '{"1a": 1975.04' }),
+        (p) => `${p}: answers.json is not valid JSON: line 1, column 15: unexpected end of the file`,
+      ],
+    ];
+    for (const [name, make, message] of cases) {
+      test(name, async () => {
+        const path = make();
+        const r = await course('check', spec, path);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe(`error: ${message(path)}\n`);
+      });
+    }
   });
 
   test('a bad spec exits 2 naming the file and the JSON pointer', async () => {

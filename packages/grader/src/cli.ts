@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { InputError, reportError } from '@course/models';
 import { Command, CommanderError, Option } from 'commander';
 import { gradeBatch, gradebookCsv, loadOverrides, writeBatch } from './batch.js';
-import { type Grade, type GradeOptions, gradeLoaded, gradeSubmission } from './grade.js';
+import { type Grade, type GradeOptions, gradeLoaded } from './grade.js';
 import { feedbackMarkdown, gradescopeResults, resultsJson, studentResults } from './results.js';
 import { DEFAULT_LIMITS, loadSpec } from './spec.js';
 import { loadRawSubmission, storedStudents } from './store.js';
-import type { Submission } from './submission.js';
+import { loadSubmission, type Submission } from './submission.js';
 
 export interface GraderOutput {
   write(text: string): unknown;
@@ -41,12 +41,23 @@ export interface CheckOptions {
   submittedAt?: string;
 }
 
-/** What `course check` computes: the student's view of the one grading. */
+/**
+ * What `course check` computes: the student's view of the one grading. A submission that
+ * cannot be graded at all (no such path, empty folder, no answers.json, broken JSON) is an
+ * InputError with that one message: a student checking their work needs it once, not under
+ * every question (course-grade grades it 0 with the reason, as a TA's batch must go on).
+ */
 export function checkSubmission(specPath: string, submission: string, opts: CheckOptions = {}) {
   const spec = loadSpec(specPath);
-  const grade = gradeSubmission(spec, submission, {
-    submittedAt: opts.submittedAt === undefined ? undefined : parseSubmittedAt(opts.submittedAt),
+  const submittedAt = opts.submittedAt === undefined ? undefined : parseSubmittedAt(opts.submittedAt);
+  const sub = loadSubmission(submission, {
+    answersBytes: { ...DEFAULT_LIMITS, ...spec.limits }.answersBytes,
   });
+  if (sub.problem)
+    throw new InputError(
+      sub.problem.startsWith(`${submission}: `) ? sub.problem : `${submission}: ${sub.problem}`,
+    );
+  const grade = gradeLoaded(spec, sub, { submittedAt });
   return { grade, results: studentResults(grade), feedback: feedbackMarkdown(grade, { studentView: true }) };
 }
 

@@ -18,6 +18,7 @@ import {
   statSync,
 } from 'node:fs';
 import { basename, dirname, join, posix, resolve, sep } from 'node:path';
+import { describeJsonError } from './json-errors.js';
 import { isSafeRelativePath } from './spec.js';
 
 export interface Submission {
@@ -195,8 +196,12 @@ export function loadSubmission(path: string, opts: LoadOptions): Submission {
   if (metadata) readMetadata(metadata, sub);
 
   const answersPath = answers ?? join(dir, 'answers.json');
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    sub.problem = `${path}: not a folder`;
+  if (!existsSync(dir)) {
+    sub.problem = `${path}: no such file or folder`;
+    return sub;
+  }
+  if (!statSync(dir).isDirectory()) {
+    sub.problem = `${path}: not a folder (expected a submission folder or an answers .json file)`;
     return sub;
   }
   // A symlinked answers.json must not pull in another student's answers (or the key).
@@ -206,18 +211,22 @@ export function loadSubmission(path: string, opts: LoadOptions): Submission {
   if (answers && read.bytes) sub.read.set('answers.json', read.bytes);
   if (read.problem) {
     sub.problem = answers ? `${basename(answers)} ${read.problem}` : read.problem;
-    if (!answers && read.problem === 'answers.json is missing') sub.problem += nestedHint(dir);
+    if (!answers && read.problem === 'answers.json is missing') {
+      if (readdirSync(dir).length === 0) sub.problem = 'the folder is empty (expected answers.json)';
+      else sub.problem += nestedHint(dir);
+    }
     return sub;
   }
+  const text = read.text!.replace(/^\uFEFF/, '');
   try {
-    const data = parseLenientJson(read.text!.replace(/^\uFEFF/, ''));
+    const data = parseLenientJson(text);
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
       sub.problem = 'answers.json must hold one JSON object {"<question id>": answer, …}';
     } else {
       sub.answers = data as Record<string, unknown>;
     }
   } catch (err) {
-    sub.problem = `answers.json is not valid JSON (${(err as Error).message})`;
+    sub.problem = `answers.json is not valid JSON: ${describeJsonError(text, err)}`;
   }
   return sub;
 }

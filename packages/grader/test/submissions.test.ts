@@ -7,6 +7,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { gradeSubmission, parseLenientJson, type Spec, validateSpec } from '../src/index.js';
+import { jsonErrorOffset, lineColumn } from '../src/json-errors.js';
 import { tempDir, writeSubmission } from './helpers/submissions.js';
 
 const spec: Spec = validateSpec(
@@ -96,9 +97,17 @@ describe('bad submissions are graded, never crash', () => {
 
   test('garbage JSON, a JSON array, an empty file: 0 with the parser message', () => {
     for (const [name, text, message] of [
-      ['garbage', '{"n": 2.5,, }', /^not graded: answers\.json is not valid JSON \(/],
+      [
+        'garbage',
+        '{"n": 2.5,, }',
+        /^not graded: answers\.json is not valid JSON: line 1, column 11: Expected double-quoted property name$/,
+      ],
       ['array', '[1, 2]', /^not graded: answers\.json must hold one JSON object/],
-      ['empty', '', /^not graded: answers\.json is not valid JSON/],
+      [
+        'empty',
+        '',
+        /^not graded: answers\.json is not valid JSON: line 1, column 1: unexpected end of the file$/,
+      ],
     ] as const) {
       const { g } = byId(writeSubmission(root, name, text));
       expect(g.score, name).toBe(0);
@@ -197,6 +206,16 @@ describe('bad submissions are graded, never crash', () => {
     const dir = writeSubmission(root, 'dirjson', undefined);
     mkdirSync(join(dir, 'answers.json'));
     expect(byId(dir).g.notes[0]).toBe('answers.json is not a regular file');
-    expect(byId(join(root, 'no-such-folder')).g.notes[0]).toMatch(/no-such-folder: not a folder$/);
+    expect(byId(join(root, 'no-such-folder')).g.notes[0]).toMatch(/no-such-folder: no such file or folder$/);
+  });
+
+  test('where JSON breaks: the offset of the first bad character, NaN allowed, no recursion', () => {
+    expect(jsonErrorOffset('{"a": [1, NaN, -Infinity, {"b": "x\\u00e9"}], "c": null}')).toBeUndefined();
+    expect(jsonErrorOffset('{"a": [1, 2,]}')).toBe(12);
+    expect(jsonErrorOffset('{"a": 1} x')).toBe(9);
+    expect(jsonErrorOffset('{"a": "tab\there"}')).toBe(6); // a raw tab inside a string
+    expect(jsonErrorOffset('[01]')).toBe(2);
+    expect(jsonErrorOffset(`${'['.repeat(1_000_000)}${']'.repeat(999_999)}`)).toBe(1_999_999);
+    expect(lineColumn('{\n  "a": 1,\n}', 12)).toEqual({ line: 3, column: 1 });
   });
 });
