@@ -2,12 +2,51 @@
  * Scoring one submission: the checkpoint on each side of the held-out split,
  * with evaluateModel, the function `course eval` runs (llm.c's val loss and
  * HellaSwag acc_norm). Used by local and remote workers alike.
+ *
+ * A model whose weights or losses are not finite fails its evaluation (a
+ * failed submission uses no quota) instead of being ranked: with NaN losses
+ * the val loss is stored as null and HellaSwag's argmin picks ending 0 every
+ * time. Each batch's loss is checked as evaluateModel computes it.
  */
-import { GPT2, readCheckpoint } from '@course/models';
+import { GPT2, InputError, readCheckpoint } from '@course/models';
 import { evaluateModel } from '@course/trainer';
 import type { EvaluationSettings } from './config.js';
 import { type HeldoutManifest, SIDES, sha256File, sideFiles } from './heldout.js';
 import type { ScoreInput, SplitMetrics } from './store.js';
+import { requireFiniteWeights } from './weights.js';
+
+/** A loss that is NaN or infinite: the model's outputs overflow. */
+class NonFiniteLoss extends InputError {}
+
+function requireFinite(what: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new NonFiniteLoss(
+        `${what}: found ${values[i]}, expected a finite number (the model's outputs overflow: its weights are too large or not numbers)`,
+      );
+    }
+  }
+}
+
+/**
+ * The model as evaluateModel sees it, with every batch's losses checked:
+ * `loss` (a val batch) and `lossesAt` (a group of HellaSwag endings) delegate
+ * to `model` and throw NonFiniteLoss on a NaN or infinite value.
+ */
+function checkedModel(model: GPT2): GPT2 {
+  const checked = Object.create(model) as GPT2;
+  checked.loss = (tokens, targets) => {
+    const out = model.loss(tokens, targets);
+    requireFinite('val loss', out.dataSync());
+    return out;
+  };
+  checked.lossesAt = (tokens, positions, targets) => {
+    const out = model.lossesAt(tokens, positions, targets);
+    requireFinite('HellaSwag loss', out.dataSync());
+    return out;
+  };
+  return checked;
+}
 
 /**
  * Names the evaluation code and its settings; stored with every score. Bump
@@ -32,7 +71,8 @@ export function scoreCheckpoint(
 ): ScoreInput {
   const started = performance.now();
   const checkpointSha = sha256File(checkpointPath);
-  const { config, params } = readCheckpoint(checkpointPath);
+  const { header, config, params } = readCheckpoint(checkpointPath);
+  requireFiniteWeights('checkpoint', config, params, header.version === 3 ? 4 : 2);
   const model = new GPT2(config, params);
   const metrics: Record<'public' | 'private', SplitMetrics> = {
     public: { val_loss: null, hellaswag_acc: null, hellaswag_n: 0 },
@@ -45,15 +85,21 @@ export function scoreCheckpoint(
       // Never more batches than the side holds (each split shard holds whole batches).
       const sideBatches = files.valPattern ? batchesIn(manifest, side) : 0;
       const batches = settings.valBatches < 0 ? sideBatches : Math.min(settings.valBatches, sideBatches);
-      const result = evaluateModel(model, {
-        valPattern: files.valPattern ?? undefined,
-        hellaswagPath: files.hellaswagPath ?? undefined,
-        hellaswagLimit: settings.hellaswagLimit,
-        batches,
-        B: settings.B,
-        T: settings.T,
-        onProgress: () => onProgress(),
-      });
+      let result: ReturnType<typeof evaluateModel>;
+      try {
+        result = evaluateModel(checkedModel(model), {
+          valPattern: files.valPattern ?? undefined,
+          hellaswagPath: files.hellaswagPath ?? undefined,
+          hellaswagLimit: settings.hellaswagLimit,
+          batches,
+          B: settings.B,
+          T: settings.T,
+          onProgress: () => onProgress(),
+        });
+      } catch (err) {
+        if (err instanceof NonFiniteLoss) throw new NonFiniteLoss(`${side} split: ${err.message}`);
+        throw err;
+      }
       metrics[side] = {
         val_loss: result.val_loss,
         hellaswag_acc: result.hellaswag_acc,

@@ -5,11 +5,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GPT2, readCheckpoint, selectBackend } from '@course/models';
+import * as models from '@course/models';
+import { GPT2, numParameters, readCheckpoint, selectBackend } from '@course/models';
 import { evaluateModel } from '@course/trainer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { acceptedCheckpointBytes } from '../src/app.js';
-import { sideFiles } from '../src/heldout.js';
+import { scoreCheckpoint } from '../src/evaluate.js';
+import { prepareHeldout, sideFiles } from '../src/heldout.js';
 import type { BoardRow } from '../src/ranking.js';
 import { runOneLocalJob, runOneRemoteJob, type WorkerSetup } from '../src/worker.js';
 import {
@@ -20,6 +22,7 @@ import {
   tempDir,
   tinyCheckpoint,
   tinyConfig,
+  tinyHeldout,
 } from './helpers/fixtures.js';
 
 const dir = tempDir();
@@ -293,6 +296,37 @@ describe('refusals', () => {
     }
   });
 
+  test('400 for a NaN or infinite weight, naming the parameter, its tensor and byte offset (fp32 and bf16)', async () => {
+    // The tiny model (d1 c16 h1, V 64 → Vp 128, maxT 64) in llm.c order: wte 128·16 = 2048 values at 0,
+    // wpe 64·16 = 1024 at 2048, ln1w 16 at 3072, ln1b 16 at 3088, qkvw 48·16 = 768 at 3104.
+    const fp32 = good();
+    // Parameter 3109 = qkvw[5]; fp32 body after the 1024-byte header: byte 1024 + 4·3109 = 13460.
+    new DataView(fp32.buffer, fp32.byteOffset).setFloat32(13460, Number.NaN, true);
+    const nan = await submit(server.url, tokens.carol, {
+      checkpoint: fp32,
+      name: 'nan.bin',
+      max_lr: '1e-3',
+      spend_usd: '1',
+    });
+    expect(nan.status).toBe(400);
+    expect(nan.body.error).toBe(
+      'checkpoint "nan.bin": parameter 3109 (qkvw[5], byte 13460): found NaN, expected a finite number (a model with NaN or infinite weights cannot be scored)',
+    );
+    // bf16: parameter 100 = wte[100] at byte 1024 + 2·100 = 1224; 0x7f80 is bf16 +Infinity, 0xff80 -Infinity.
+    const bf16 = readFileSync(tinyCheckpoint(dir, 12, 5));
+    new DataView(bf16.buffer, bf16.byteOffset).setUint16(1224, 0xff80, true);
+    const inf = await submit(server.url, tokens.carol, {
+      checkpoint: bf16,
+      name: 'inf.bin',
+      max_lr: '1e-3',
+      spend_usd: '1',
+    });
+    expect(inf.status).toBe(400);
+    expect(inf.body.error).toContain(
+      'parameter 100 (wte[100], byte 1224): found -Infinity, expected a finite number',
+    );
+  });
+
   test('413 for a file larger than an fp32 checkpoint of the architecture', async () => {
     const big = new Uint8Array(acceptedCheckpointBytes(server.config).v3 + 1);
     const res = await submit(server.url, tokens.carol, { checkpoint: big, max_lr: '1e-3', spend_usd: '1' });
@@ -345,6 +379,95 @@ describe('refusals', () => {
     });
     expect(tomorrow.status).toBe(202);
     runLocalQueue(server);
+  });
+});
+
+describe('weights that make the losses non-finite', () => {
+  /** A checkpoint of the tiny model with every weight set to 1e19: finite, so accepted, but its losses are NaN. */
+  function hugeWeights(): Uint8Array {
+    const { gpt2Config, writeCheckpoint } = models;
+    const path = join(dir, 'model_huge.bin');
+    writeCheckpoint(
+      path,
+      gpt2Config(TINY_ARCH),
+      new Float32Array(numParameters(gpt2Config(TINY_ARCH))).fill(1e19),
+      {
+        version: 3,
+      },
+    );
+    return readFileSync(path);
+  }
+
+  test('are accepted at upload, then failed at scoring (not ranked) and the daily slot is given back', async () => {
+    const fresh = await startTestServer(tinyConfig({ dailyLimit: 2 }), tempDir());
+    try {
+      const token = fresh.store.addStudent('huge').token;
+      const res = await submit(fresh.url, token, {
+        checkpoint: hugeWeights(),
+        max_lr: '1e-3',
+        spend_usd: '1',
+      });
+      expect(res.status).toBe(202);
+      const id = res.body.id as number;
+      expect(runLocalQueue(fresh)).toBe(1);
+      const sub = fresh.store.submission(id)!;
+      expect(sub.status).toBe('failed');
+      expect(sub.error).toMatch(
+        /^checkpoint could not be evaluated: .*public split: val loss: found NaN, expected a finite number/,
+      );
+      expect(fresh.store.score(id)).toBeNull();
+      const board = (await (await fetch(`${fresh.url}/api/leaderboard`)).json()) as { rows: BoardRow[] };
+      expect(board.rows).toEqual([]);
+      // Both of the day's 2 slots are still free.
+      for (const seed of [51, 52]) {
+        const next = await submit(fresh.url, token, {
+          checkpoint: readFileSync(tinyCheckpoint(dir, seed)),
+          max_lr: '1e-3',
+          spend_usd: '1',
+        });
+        expect(next.status, `seed ${seed}`).toBe(202);
+      }
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('a remote worker reports them as a failed evaluation too', async () => {
+    const fresh = await startTestServer(tinyConfig(), tempDir());
+    try {
+      const token = fresh.store.addStudent('huge').token;
+      const res = await submit(fresh.url, token, {
+        checkpoint: hugeWeights(),
+        max_lr: '1e-3',
+        spend_usd: '1',
+      });
+      const did = await runOneRemoteJob(
+        { server: fresh.url, token: fresh.workerToken, cacheDir: tempDir('lb-cache-'), name: 'remote-nan' },
+        silent,
+      );
+      expect(did).toBe(true);
+      const sub = fresh.store.submission(res.body.id as number)!;
+      expect(sub.status).toBe('failed');
+      expect(sub.error).toContain('val loss: found NaN, expected a finite number');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('on HellaSwag alone (no val loss to catch them) they fail instead of scoring the share of label 0', async () => {
+    const heldDir = tempDir('lb-hs-only-');
+    const held = tinyHeldout(heldDir);
+    const split = prepareHeldout({
+      dir: join(heldDir, 'split'),
+      hellaswagPath: held.hellaswagPath,
+      publicFraction: 0.5,
+      chunkTokens: 32,
+    });
+    const path = join(heldDir, 'model_huge.bin');
+    writeFileSync(path, hugeWeights());
+    expect(() => scoreCheckpoint(path, split.manifest, split.folder, { valBatches: 4, B: 2, T: 16 })).toThrow(
+      /public split: HellaSwag loss: found NaN, expected a finite number/,
+    );
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import {
+  type CheckpointHeader,
   CourseError,
   checkArchitecture,
   checkpointFileBytes,
@@ -22,6 +23,7 @@ import { sha256FileStream } from '../heldout.js';
 import { HttpError, tooLarge } from '../http-error.js';
 import { checkpointPath, uploadDirOf } from '../paths.js';
 import type { Student, SubmissionRow } from '../store.js';
+import { findNonFiniteWeight, nonFiniteWeightMessage } from '../weights.js';
 
 /** Bytes of an accepted checkpoint of the required architecture: [bf16 v5 size, fp32 v3 size]. */
 export function acceptedCheckpointBytes(config: LeaderboardConfig): { v5: number; v3: number } {
@@ -91,8 +93,8 @@ function checkDailyLimit(ctx: AppContext, student: Student): void {
   }
 }
 
-/** The version of an uploaded checkpoint whose header fits the class rules; a 400 naming the field otherwise. */
-function checkHeader(ctx: AppContext, path: string, name: string): number {
+/** The header of an uploaded checkpoint that fits the class rules; a 400 naming the field otherwise. */
+function checkHeader(ctx: AppContext, path: string, name: string): CheckpointHeader {
   try {
     const header = readCheckpointHeader(path);
     checkArchitecture(header, ctx.config.architecture, path);
@@ -101,7 +103,7 @@ function checkHeader(ctx: AppContext, path: string, name: string): number {
         `${path}: header[2] max_seq_len: found ${header.config.maxSeqLen}, expected at least ${ctx.config.evaluation.T} (the evaluation's sequence length)`,
       );
     }
-    return header.version;
+    return header;
   } catch (err) {
     if (err instanceof CourseError) throw new HttpError(400, err.message.replaceAll(path, name));
     throw err;
@@ -110,7 +112,7 @@ function checkHeader(ctx: AppContext, path: string, name: string): number {
 
 /**
  * POST /api/submissions: the upload, read to a temporary file, checked
- * (fields, header), stored once under its sha256 and queued for evaluation.
+ * (fields, header, every weight finite), stored once under its sha256 and queued for evaluation.
  * The temporary file is always removed.
  */
 export async function receiveUpload(
@@ -142,7 +144,10 @@ export async function receiveUpload(
     const fields = { max_lr: parseNumberField(raw.max_lr), spend_usd: parseNumberField(raw.spend_usd) };
     if (!validateSubmissionFields(fields)) throw new HttpError(400, describeFieldErrors(raw));
     const { max_lr: maxLr, spend_usd: spendUsd } = fields as { max_lr: number; spend_usd: number };
-    const version = checkHeader(ctx, file.path, `checkpoint "${file.originalname}"`);
+    const name = `checkpoint "${file.originalname}"`;
+    const header = checkHeader(ctx, file.path, name);
+    const nonFinite = await findNonFiniteWeight(file.path, header);
+    if (nonFinite) throw new HttpError(400, nonFiniteWeightMessage(name, nonFinite));
     const sha256 = await sha256FileStream(file.path);
     const duplicate = store.findDuplicate(student.id, sha256);
     if (duplicate) {
@@ -157,7 +162,7 @@ export async function receiveUpload(
       studentId: student.id,
       sha256,
       bytes: file.size,
-      version,
+      version: header.version,
       originalName: file.originalname.slice(0, 200),
       maxLr,
       spendUsd,
