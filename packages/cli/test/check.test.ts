@@ -114,6 +114,60 @@ describe('course check', () => {
     }
   });
 
+  describe('HW5 7b: the total `course budget` prints (rounded to cents) is accepted, as the feedback says', () => {
+    const root = mkdtempSync(join(tmpdir(), 'course-check-7b-'));
+    // Two runs: 0.0449 + 0.05 = $0.0949 in the ledger, printed as $0.09 (half a cent off at most);
+    // 1% of it alone (±$0.00095) would reject the printed total.
+    const run = (name: string, actualUsd: number) => ({
+      runId: `${name}@2026-12-01T23:43:07.329Z`,
+      outputDir: name,
+      ratePerHour: 1.5,
+      projectedUsd: 0.01,
+      wallSeconds: (actualUsd / 1.5) * 3600,
+      actualUsd,
+      status: 'finished',
+      startedAt: '2026-12-01T23:43:07.348Z',
+      updatedAt: '2026-12-01T23:44:15.827Z',
+    });
+    const submission = (name: string, runs: ReturnType<typeof run>[], answer?: number) => {
+      const dir = join(root, name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'budget.json'), JSON.stringify({ version: 1, budgetUsd: null, runs }));
+      if (answer !== undefined) writeFileSync(join(dir, 'answers.json'), JSON.stringify({ '7b': answer }));
+      return dir;
+    };
+    const printedTotal = async (dir: string) => {
+      const r = await course('budget', '--ledger', join(dir, 'budget.json'));
+      expect(r.code).toBe(0);
+      return Number(/^spent \$([0-9.]+);/m.exec(r.stdout)![1]);
+    };
+    const score7b = async (dir: string, answer: number) => {
+      writeFileSync(join(dir, 'answers.json'), JSON.stringify({ '7b': answer }));
+      const r = await course('check', spec, dir, '--json');
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).tests.find((t: { number: string }) => t.number === '7b');
+    };
+
+    test('$0.0949 printed as $0.09: full marks; a cent further off is still wrong', async () => {
+      const dir = submission('cents', [run('question_1', 0.0449), run('question_7', 0.05)]);
+      const printed = await printedTotal(dir);
+      expect(printed).toBe(0.09);
+      expect((await score7b(dir, printed)).score).toBe(2);
+      expect((await score7b(dir, 0.0949)).score).toBe(2);
+      // 0.08: |0.08 − 0.0949| = 0.0149 > 0.005 + 0.01 × 0.0949
+      const wrong = await score7b(dir, 0.08);
+      expect(wrong.score).toBe(0);
+      expect(wrong.output).toContain('`course budget` prints the total rounded to cents');
+    });
+
+    test('under a cent, printed to 2 significant digits ($0.0045 for $0.00449): full marks', async () => {
+      const dir = submission('small', [run('question_1', 0.00449)]);
+      const printed = await printedTotal(dir);
+      expect(printed).toBe(0.0045);
+      expect((await score7b(dir, printed)).score).toBe(2);
+    });
+  });
+
   test('a bad spec exits 2 naming the file and the JSON pointer', async () => {
     const r = await course('check', join(assignment, 'README.md'), join(assignment, 'examples', 'correct'));
     expect(r.code).toBe(2);

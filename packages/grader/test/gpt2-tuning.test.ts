@@ -210,7 +210,7 @@ describe('gpt2-tuning log checks and follow-through on a run train_gpt2cu makes 
         '1g': answers['1g'] + 0.002,
         '1h': answers['1h'] + 0.125,
         '7a': LR * 2,
-        '7b': answers['7b'] * 1.5,
+        '7b': answers['7b'] + 0.02, // 2 cents off: more than the half cent + 1% allowed for rounding
       }),
     );
     const s = scores(g);
