@@ -9,7 +9,7 @@ export default defineConfig({
   // The repository root, also when a package's own `npm test` points here.
   root: fileURLToPath(new URL('.', import.meta.url)),
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'assignments/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'assignments/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
