@@ -596,6 +596,91 @@ describe('ties, remote workers, private board, CSV', () => {
     }
   });
 
+  test('a posted score is refused unless its evaluator, HellaSwag counts and losses are what this server evaluates', async () => {
+    const fresh = await startTestServer(tinyConfig(), tempDir());
+    try {
+      const token = fresh.store.addStudent('posty').token;
+      const res = await submit(fresh.url, token, {
+        checkpoint: readFileSync(tinyCheckpoint(dir, 13)),
+        max_lr: '1e-3',
+        spend_usd: '1',
+      });
+      const headers = { authorization: `Bearer ${fresh.workerToken}`, 'content-type': 'application/json' };
+      const job = (await (
+        await fetch(`${fresh.url}/api/worker/claim`, { method: 'POST', headers, body: '{}' })
+      ).json()) as { job_id: number; lease_id: string };
+      const setup = fresh.store.getSetting<WorkerSetup>('worker_setup')!;
+      // tinyConfig evaluates B=2 T=16, 4 val batches, every HellaSwag example: 8 of the 16 on each side.
+      const version =
+        'course-leaderboard/1 evaluateModel(llm.c val loss, HellaSwag acc_norm) B=2 T=16 val_batches=4 hellaswag_limit=all';
+      const split = { val_loss: 4.1, hellaswag_acc: 3 / 8, hellaswag_n: 8 };
+      const good = {
+        evaluator_version: version,
+        checkpoint_sha256: res.body.checkpoint_sha256 as string,
+        heldout_sha256: setup.heldout.manifest.files,
+        public: split,
+        private: split,
+        seconds: 1,
+      };
+      const post = (score: unknown) =>
+        fetch(`${fresh.url}/api/worker/jobs/${job.job_id}/result`, {
+          method: 'POST',
+          headers,
+          // JSON.stringify writes Infinity as null: the raw number 1e400 (which JSON.parse reads as Infinity) is spliced in.
+          body: JSON.stringify({ lease: job.lease_id, score }).replace('"INFINITY"', '1e400'),
+        });
+      const cases: [unknown, string][] = [
+        [
+          { ...good, evaluator_version: 'course-leaderboard/1 evaluateModel B=4 T=64' },
+          `score.evaluator_version: found "course-leaderboard/1 evaluateModel B=4 T=64", expected "${version}" (this server's evaluation)`,
+        ],
+        [
+          { ...good, public: { ...split, hellaswag_n: 7, hellaswag_acc: 3 / 7 } },
+          "score.public.hellaswag_n: found 7, expected 8 (the public split's HellaSwag examples)",
+        ],
+        [
+          { ...good, private: { ...split, hellaswag_n: 16 } },
+          "score.private.hellaswag_n: found 16, expected 8 (the private split's HellaSwag examples)",
+        ],
+        [
+          { ...good, public: { ...split, val_loss: -0.5 } },
+          'score.public.val_loss: found -0.5, expected a finite number ≥ 0',
+        ],
+        [
+          { ...good, private: { ...split, val_loss: 'INFINITY' } },
+          'score.private.val_loss: found Infinity, expected a finite number ≥ 0',
+        ],
+        [
+          { ...good, public: { ...split, val_loss: null } },
+          'score.public.val_loss: found null, expected a finite number ≥ 0 (the public split has validation data)',
+        ],
+        [
+          { ...good, public: { ...split, hellaswag_acc: 0.3 } },
+          'score.public.hellaswag_acc: found 0.3, expected correct/8 for a whole number correct',
+        ],
+        [
+          { ...good, private: { ...split, hellaswag_acc: -1 / 8 } },
+          'score.private.hellaswag_acc: found -0.125, expected correct/8 for a whole number correct',
+        ],
+        [
+          { ...good, public: { ...split, hellaswag_acc: null } },
+          'score.public.hellaswag_acc: found null, expected correct/8 for a whole number correct',
+        ],
+      ];
+      for (const [score, message] of cases) {
+        const bad = await post(score);
+        expect(bad.status, message).toBe(400);
+        expect(((await bad.json()) as ApiJson).error).toBe(message);
+      }
+      expect(fresh.store.submission(res.body.id as number)!.status).toBe('running');
+      const ok = await post(good);
+      expect(ok.status).toBe(200);
+      expect(fresh.store.submission(res.body.id as number)!.status).toBe('scored');
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('after the deadline the private board is public', async () => {
     const after = await startTestServer(tinyConfig({ deadline: '2000-01-01T00:00:00Z' }), tempDir());
     const before = await startTestServer(tinyConfig({ deadline: '2999-01-01T00:00:00Z' }), tempDir());

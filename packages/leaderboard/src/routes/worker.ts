@@ -13,6 +13,7 @@ import type { AppContext } from '../context.js';
 import { evaluatorVersion } from '../evaluate.js';
 import { checkBody, HttpError } from '../http-error.js';
 import { checkpointPath } from '../paths.js';
+import { type ExpectedScore, expectedScore, scoreProblem } from '../score-check.js';
 import type { ScoreInput } from '../store.js';
 
 const ajv = new Ajv({ allErrors: true });
@@ -42,9 +43,9 @@ const validateResultBody = ajv.compile({
     metrics: {
       type: 'object',
       required: ['val_loss', 'hellaswag_acc', 'hellaswag_n'],
+      // The values are checked by scoreProblem, with messages that say what was expected
+      // (ajv's "number" would also refuse 1e400, which JSON.parse reads as Infinity, but only as "must be number").
       properties: {
-        val_loss: { type: ['number', 'null'] },
-        hellaswag_acc: { type: ['number', 'null'], minimum: 0, maximum: 1 },
         hellaswag_n: { type: 'integer', minimum: 0 },
       },
     },
@@ -69,13 +70,23 @@ function sameFiles(a: Record<string, string>, b: Record<string, string>): boolea
   return names.length === Object.keys(b).length && names.every((n) => Object.hasOwn(b, n) && a[n] === b[n]);
 }
 
-/** Refuses a score that is not of `jobId`'s checkpoint on this server's held-out files (it could not be re-derived). */
-function checkScoreOrigin(ctx: AppContext, jobId: number, submissionId: number, score: ScoreInput): void {
-  const expected = ctx.store.submission(submissionId)!.checkpoint_sha256;
-  if (score.checkpoint_sha256 !== expected) {
+/**
+ * Refuses a score that is not of `jobId`'s checkpoint on this server's held-out files (it could not be
+ * re-derived), or not what this server's evaluation gives (another evaluator version, HellaSwag counts,
+ * a loss that is not a finite number ≥ 0).
+ */
+function checkScore(
+  ctx: AppContext,
+  expected: ExpectedScore,
+  jobId: number,
+  submissionId: number,
+  score: ScoreInput,
+): void {
+  const sha256 = ctx.store.submission(submissionId)!.checkpoint_sha256;
+  if (score.checkpoint_sha256 !== sha256) {
     throw new HttpError(
       400,
-      `score.checkpoint_sha256: found ${score.checkpoint_sha256}, expected ${expected} (job ${jobId}'s checkpoint)`,
+      `score.checkpoint_sha256: found ${score.checkpoint_sha256}, expected ${sha256} (job ${jobId}'s checkpoint)`,
     );
   }
   const files = ctx.heldout.manifest.files;
@@ -85,10 +96,13 @@ function checkScoreOrigin(ctx: AppContext, jobId: number, submissionId: number, 
       `score.heldout_sha256: found ${JSON.stringify(score.heldout_sha256)}, expected this server's held-out split ${JSON.stringify(files)}`,
     );
   }
+  const problem = scoreProblem(score, expected);
+  if (problem) throw new HttpError(400, problem);
 }
 
 export function workerRoutes(ctx: AppContext, json: express.RequestHandler): express.Router {
   const { store, config, heldout, log } = ctx;
+  const expected = expectedScore(heldout.manifest, heldout.folder, config.evaluation);
   const router = express.Router();
 
   router.post('/api/worker/claim', json, (req, res) => {
@@ -141,7 +155,7 @@ export function workerRoutes(ctx: AppContext, json: express.RequestHandler): exp
     const body = req.body as { lease: string; score?: ScoreInput; error?: string };
     const jobId = Number(req.params.id);
     const held = store.jobForLease(jobId, body.lease);
-    if (body.score && held) checkScoreOrigin(ctx, jobId, held.submission_id, body.score);
+    if (body.score && held) checkScore(ctx, expected, jobId, held.submission_id, body.score);
     const ok = body.score
       ? store.finishJob(jobId, body.lease, who.name, body.score)
       : store.failJob(jobId, body.lease, body.error!);
