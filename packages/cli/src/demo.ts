@@ -16,14 +16,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runLeaderboardDemo } from '@course/leaderboard';
-import {
-  checkpointFileName,
-  GPT2,
-  readCheckpoint,
-  readHellaSwag,
-  reportError,
-  writeHellaSwag,
-} from '@course/models';
+import { checkpointFileName, GPT2, readCheckpoint, readHellaSwag, writeHellaSwag } from '@course/models';
 import {
   ensureDefaultData,
   evaluateModel,
@@ -32,6 +25,7 @@ import {
   loadRun,
   openLedger,
   parseTrainArgs,
+  reportTrainError,
   train,
   tuningTable,
   writePlot,
@@ -135,5 +129,5 @@ function actualSpend(dir: string): number {
 
 main().then(
   (code) => process.exit(code),
-  (err) => process.exit(reportError(err)),
+  (err) => process.exit(reportTrainError(err)),
 );

@@ -13,12 +13,20 @@
  *       "projectedUsd": 0.24 | null,   the cost probe's projection (null until step 19)
  *       "wallSeconds": 171.2,          wall time so far
  *       "actualUsd": 0.0713,           wallSeconds / 3600 × ratePerHour
- *       "status": "running" | "finished" | "stopped" | "failed",
- *       "startedAt": ISO time, "updatedAt": ISO time of the last record
+ *       "status": "running" | "finished" | "stopped" | "failed" | "interrupted",
+ *       "startedAt": ISO time, "updatedAt": ISO time of the last record (the last heartbeat),
+ *       "pid": 4242, "host": "laptop"  the process recording the run (absent in older files),
+ *       "note": "SIGINT at step 31"     how an interrupted run ended (optional)
  *     }]
  *   }
- * A run killed mid-way stays "running" with the spend of its last record;
- * records are written at least every WRITE_INTERVAL_MS and at the end.
+ * While a run goes, a heartbeat thread (startHeartbeat) writes its wall time
+ * and cost every WRITE_INTERVAL_MS, also while the training thread is busy in a
+ * long step or evaluation. A run stopped by SIGINT/SIGTERM is finished as
+ * "interrupted" with its spend (train.ts). A run killed outright (kill -9,
+ * power loss) stays "running" with the spend of its last heartbeat, at most one
+ * interval short, until the next start marks it "interrupted" (markDeadRuns):
+ * its process is gone from this host, or its heartbeat is older than STALE_RUN_MS.
+ * Older files (no pid/host/note, no "interrupted") load unchanged.
  *
  * Several runs may share a ledger. Every write holds the lock file beside it
  * (budget.json.lock, see file-lock.js) while it re-reads the file, applies this
@@ -28,16 +36,20 @@
  * InputError naming the file and field, and is never overwritten.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { BudgetError, formatError, InputError, writeFileAtomic } from '@course/models';
 import { formatUsd } from './cost.js';
-import { withFileLock } from './file-lock.js';
+import { processAlive, withFileLock } from './file-lock.js';
 
 export const LEDGER_VERSION = 1;
-/** recordProgress writes at most this often (finishRun and forced records always write). */
+/** The heartbeat's interval; recordProgress also writes at most this often (finishRun and forced records always write). */
 export const WRITE_INTERVAL_MS = 5000;
+/** A "running" entry whose last heartbeat is older than this is dead (12 missed heartbeats). */
+export const STALE_RUN_MS = 60_000;
 
-export const RUN_STATUSES = ['running', 'finished', 'stopped', 'failed'] as const;
+export const RUN_STATUSES = ['running', 'finished', 'stopped', 'failed', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface LedgerRun {
@@ -50,6 +62,11 @@ export interface LedgerRun {
   status: RunStatus;
   startedAt: string;
   updatedAt: string;
+  /** The recording process (absent in files older than the heartbeat). */
+  pid?: number;
+  host?: string;
+  /** How an interrupted run ended: the signal, or what a later start found. */
+  note?: string;
 }
 
 export interface Ledger {
@@ -126,6 +143,12 @@ function checkRun(path: string, where: string, run: unknown): LedgerRun {
   field('status', (v) => (RUN_STATUSES as readonly unknown[]).includes(v), RUN_STATUSES.join(' | '));
   field('startedAt', nonEmptyString, 'an ISO time string');
   field('updatedAt', nonEmptyString, 'an ISO time string');
+  const optional = (name: string, ok: (v: unknown) => boolean, expected: string) => {
+    if (run[name] !== undefined) field(name, ok, expected);
+  };
+  optional('pid', (v) => Number.isInteger(v) && (v as number) > 0, 'a process id (an integer > 0)');
+  optional('host', (v) => typeof v === 'string', 'a host name');
+  optional('note', (v) => typeof v === 'string', 'a string');
   const {
     runId,
     outputDir,
@@ -136,6 +159,9 @@ function checkRun(path: string, where: string, run: unknown): LedgerRun {
     status,
     startedAt,
     updatedAt,
+    pid,
+    host,
+    note,
   } = run as unknown as LedgerRun;
   return {
     runId,
@@ -147,6 +173,10 @@ function checkRun(path: string, where: string, run: unknown): LedgerRun {
     status,
     startedAt,
     updatedAt,
+    // only the fields the file has, so an older file is rewritten as it was
+    ...(pid === undefined ? {} : { pid }),
+    ...(host === undefined ? {} : { host }),
+    ...(note === undefined ? {} : { note }),
   };
 }
 
@@ -229,8 +259,11 @@ export function startRun(
     status: 'running',
     startedAt: now,
     updatedAt: now,
+    pid: process.pid,
+    host: hostname(),
   };
   update(ledger, () => {
+    markDeadRuns(ledger);
     if (ledger.runs.some((r) => r.runId === opts.runId)) {
       throw formatError(ledger.path, 'runs[].runId', opts.runId, 'a run id not already in the ledger');
     }
@@ -238,6 +271,27 @@ export function startRun(
     ledger.ownRunIds.add(run.runId);
   });
   return run;
+}
+
+/**
+ * Marks as "interrupted" every other "running" entry whose run is dead: its
+ * process is gone from this host, or its last heartbeat (updatedAt) is older
+ * than STALE_RUN_MS. Its wall time and cost stay as of that heartbeat.
+ */
+function markDeadRuns(ledger: Ledger): void {
+  const nowMs = ledger.clock();
+  const now = new Date(nowMs).toISOString();
+  for (const run of ledger.runs) {
+    if (run.status !== 'running' || ledger.ownRunIds.has(run.runId)) continue;
+    const gone = run.pid !== undefined && run.host === hostname() && !processAlive(run.pid);
+    const silentMs = nowMs - Date.parse(run.updatedAt);
+    if (!gone && !(silentMs > STALE_RUN_MS)) continue;
+    run.status = 'interrupted';
+    const why = gone
+      ? `process ${run.pid} on ${run.host} is gone`
+      : `no heartbeat for ${Math.round(silentMs / 1000)} s`;
+    run.note = `${why} (found at ${now}); spend as of its last heartbeat ${run.updatedAt}`;
+  }
 }
 
 /** Records the cost probe's projection for a run. */
@@ -272,15 +326,66 @@ export function recordProgress(
   }
 }
 
-/** Records a run's final wall time and how it ended; always writes. */
+/** Records a run's final wall time and how it ended (and why, for an interrupted run); always writes. */
 export function finishRun(
   ledger: Ledger,
   runId: string,
-  opts: { wallSeconds: number; status?: Exclude<RunStatus, 'running'> },
+  opts: { wallSeconds: number; status?: Exclude<RunStatus, 'running'>; note?: string },
 ): void {
   update(ledger, () => {
-    record(ledger, runId, opts.wallSeconds).status = opts.status ?? 'finished';
+    const run = record(ledger, runId, opts.wallSeconds);
+    run.status = opts.status ?? 'finished';
+    if (opts.note !== undefined) run.note = opts.note;
+    else delete run.note;
   });
+}
+
+// ---- the heartbeat
+
+export interface Heartbeat {
+  /** Stops it at once (no write starts after this), then waits for the thread to end. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the heartbeat of a run already in the ledger: a worker thread that,
+ * every intervalMs, sets its wallSeconds (now − startedAtMs), actualUsd and
+ * updatedAt under the ledger's lock. Being a thread of its own, it beats while
+ * the training thread is busy. It writes only while the entry is "running"
+ * (or "interrupted" by a start that took this live run for dead, which it
+ * undoes), and never after stop(): finishRun's record is the last word.
+ * `onError` hears of a thread that failed (the run goes on without heartbeats).
+ */
+export function startHeartbeat(opts: {
+  ledgerPath: string;
+  runId: string;
+  startedAtMs: number;
+  intervalMs?: number;
+  onError?: (err: Error) => void;
+}): Heartbeat {
+  const stopped = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL('./ledger-heartbeat.js', import.meta.url), {
+    workerData: {
+      ledgerPath: opts.ledgerPath,
+      runId: opts.runId,
+      startedAtMs: opts.startedAtMs,
+      intervalMs: opts.intervalMs ?? WRITE_INTERVAL_MS,
+      stopped,
+    },
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.on('error', (err) => opts.onError?.(err));
+  worker.unref(); // a run that forgets stop() still exits
+  return {
+    async stop() {
+      // The flag stops any write that has not begun; the message ends the thread between beats
+      // (terminate() could cut a write short and leave the lock behind).
+      Atomics.store(stopped, 0, 1);
+      worker.postMessage('stop');
+      worker.ref(); // else the process could exit while waiting here, with nothing else to do
+      await exited;
+    },
+  };
 }
 
 // ---- the budget

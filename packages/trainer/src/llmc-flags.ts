@@ -514,5 +514,9 @@ export function trainUsage(): string {
     '  - -e with a model descriptor (e.g. d12) is ignored, as in the fork: random init.',
     "  - One process, fp32 weights; checkpoints are bf16 (version 5) like the fork's unless",
     '    --fp32-checkpoints.',
+    '',
+    'Exit codes: 0 done, 2 bad usage or input, 3 stopped by the budget (--budget-usd),',
+    '  130 / 143 stopped by Ctrl-C (SIGINT) / SIGTERM after its spend was recorded (status',
+    '  "interrupted" in the ledger and run.json), 1 internal error.',
   ].join('\n');
 }

@@ -7,6 +7,14 @@
  *   -> sample (step > 0 && step % s == 0, or last) -> checkpoint ((step > 0 && step % n == 0) or last)
  *   -> (last step: stop) -> grad_accum micro-steps, clip, AdamW -> main.log `trl` line.
  * After step 19 the cost probe projects the run's cost and checks the ledger.
+ *
+ * Stopping: the ledger's heartbeat thread records the spend every few seconds
+ * whatever the loop is doing. SIGINT (Ctrl-C) and SIGTERM are acted on between
+ * steps and between the evaluations of a step (a step or an evaluation under
+ * way finishes first): the run ends with status "interrupted", its wall time
+ * and cost in the ledger and run.json, and train() rejects with RunInterrupted
+ * (the bin exits 128 + the signal's number: 130, 143). An error finishes it as
+ * "failed", one that escapes everything (uncaught) too, just before the process dies.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +35,7 @@ import {
   readCheckpointHeader,
   readHellaSwag,
   readOptimizerState,
+  reportError,
   sampleTokens,
   selectBackend,
   stateFileName,
@@ -35,10 +44,20 @@ import {
 } from '@course/models';
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from './adamw.js';
-import { formatProbeCost, PROBE_LAST_STEP, type ProbeCost, probeCost } from './cost.js';
+import { formatProbeCost, formatUsd, PROBE_LAST_STEP, type ProbeCost, probeCost } from './cost.js';
 import { DataLoader } from './dataloader.js';
 import { hellaswagAccuracy, valBatchCount, valLoss } from './eval.js';
-import { checkProjection, finishRun, openLedger, recordProgress, setProjection, startRun } from './ledger.js';
+import {
+  checkProjection,
+  finishRun,
+  type Heartbeat,
+  openLedger,
+  type RunStatus,
+  setProjection,
+  startHeartbeat,
+  startRun,
+  WRITE_INTERVAL_MS,
+} from './ledger.js';
 import { gradAccumSteps, scheduleWarning, type TrainOptions } from './llmc-flags.js';
 import { appendRunParameters, MainLog, runParameterRows } from './mainlog.js';
 import { MetricsWriter, writeRunJson } from './metrics.js';
@@ -65,6 +84,59 @@ export interface TrainResult {
 }
 
 const defaultIO: TrainIO = { log: (l) => console.log(l), warn: (l) => console.error(l) };
+
+/** The signals that stop a run cleanly, and the exit code a shell shows for each (128 + its number). */
+export const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+export type StopSignal = keyof typeof STOP_SIGNALS;
+
+/** A run stopped by SIGINT or SIGTERM, after its spend was recorded. */
+export class RunInterrupted extends Error {
+  readonly exitCode: number;
+  constructor(
+    readonly signal: StopSignal,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RunInterrupted';
+    this.exitCode = STOP_SIGNALS[signal];
+  }
+}
+
+/**
+ * The exit code for an error train() rejected with, after printing it: an
+ * interrupted run as its message (exit 130 or 143), anything else as every bin does.
+ */
+export function reportTrainError(
+  err: unknown,
+  stderr: (line: string) => void = (l) => console.error(l),
+): number {
+  if (err instanceof RunInterrupted) {
+    stderr(err.message);
+    return err.exitCode;
+  }
+  return reportError(err, stderr);
+}
+
+/** Notes SIGINT/SIGTERM instead of dying at once, until dispose(). */
+function watchStopSignals(): { received: () => StopSignal | null; dispose: () => void } {
+  let received: StopSignal | null = null;
+  const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => {
+    const handler = () => {
+      received ??= signal;
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return {
+    received: () => received,
+    dispose: () => {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+    },
+  };
+}
+
+/** Lets the event loop run (signal handlers, timers), e.g. between steps. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The largest step with a DONE_%08d marker in `dir`, or null. */
 export function latestDoneStep(dir: string): number | null {
@@ -197,6 +269,14 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   const runId = `${dir}@${new Date().toISOString()}`;
   startRun(ledger, { runId, outputDir: dir, ratePerHour: opts.rateUsdPerHour });
   const spend = () => (wallSeconds() / 3600) * opts.rateUsdPerHour;
+  const heartbeat: Heartbeat = startHeartbeat({
+    ledgerPath: opts.ledgerPath,
+    runId,
+    startedAtMs: Date.now() - wallSeconds() * 1000,
+    onError: (err) =>
+      io.warn(`warning: ledger heartbeat stopped (${err.message}); spend is recorded at the end`),
+  });
+  const signals = watchStopSignals();
 
   const runJson = {
     config: { ...opts, ignoredFlags: opts.ignoredFlags.map((f) => f.flag) },
@@ -218,7 +298,32 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     status: 'running' as string,
     versions: { node: process.version, tfjs: tf.version.tfjs, courseware: '0.1.0' },
   };
-  writeRunJson(dir, runJson);
+  /** run.json with the spend so far (also every WRITE_INTERVAL_MS during training). */
+  let runJsonWrittenMs = 0;
+  const saveRunJson = (wall = wallSeconds()) => {
+    runJson.cost.wallSeconds = wall;
+    runJson.cost.actualUsd = (wall / 3600) * opts.rateUsdPerHour;
+    writeRunJson(dir, runJson);
+    runJsonWrittenMs = performance.now();
+  };
+
+  /** Records how the run ended, in the ledger and run.json, once. */
+  let ended = false;
+  const finish = (status: Exclude<RunStatus, 'running'>, note?: string): number => {
+    const wall = wallSeconds();
+    if (ended) return wall;
+    ended = true;
+    finishRun(ledger, runId, { wallSeconds: wall, status, note });
+    runJson.status = status;
+    saveRunJson(wall);
+    return wall;
+  };
+  // An error that escapes every handler ends the process: record the run first.
+  const onUncaught = () => {
+    void heartbeat.stop();
+    finish('failed', 'uncaught error');
+  };
+  process.on('uncaughtExceptionMonitor', onUncaught);
 
   const stepMs: number[] = [];
   const lossOutliers = new OutlierDetector();
@@ -228,16 +333,25 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   let finalAcc: number | null = null;
   let probe: ProbeCost | null = null;
   const resumingAt = resumeStep !== null ? step : -1;
-  let status: 'finished' | 'stopped' | 'failed' = 'failed';
+  let status: Exclude<RunStatus, 'running'> = 'failed';
+  /** Between steps and evaluations: act on SIGINT/SIGTERM. */
+  const checkSignals = async () => {
+    await nextTurn();
+    const signal = signals.received();
+    if (signal) throw new RunInterrupted(signal, `interrupted by ${signal} after step ${step}/${lastStep}`);
+  };
 
   try {
+    saveRunJson();
     for (; step <= lastStep; step++) {
       const last = step === lastStep;
+      await checkSignals();
       if (valLoader && (step % opts.valEvery === 0 || last)) {
         finalVal = valLoss(model, valLoader, valBatches);
         io.log(`val loss ${finalVal.toFixed(6)}`);
         mainLog.val(step, finalVal);
         metrics.write({ step, val_loss: finalVal, cost_usd: spend() });
+        await checkSignals();
       }
       if (hellaswag && ((step > 0 && step % opts.valEvery === 0) || last)) {
         const r = hellaswagAccuracy(model, hellaswag);
@@ -245,6 +359,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
         io.log(`HellaSwag: ${r.correct}/${r.total} = ${r.accuracy.toFixed(6)}`);
         mainLog.eval(step, r.accuracy);
         metrics.write({ step, hellaswag_acc: r.accuracy, cost_usd: spend() });
+        await checkSignals();
       }
       if (opts.sampleEvery > 0 && ((step > 0 && step % opts.sampleEvery === 0) || last)) {
         const ids = sampleTokens(model, [], {
@@ -317,14 +432,14 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
         tokens_per_s: tokensPerSec,
         cost_usd: spend(),
       });
-      recordProgress(ledger, runId, wallSeconds());
+      if (performance.now() - runJsonWrittenMs >= WRITE_INTERVAL_MS) saveRunJson();
 
       if (step === PROBE_LAST_STEP) {
         probe = probeCost(stepMs, { steps: trainSteps, ratePerHour: opts.rateUsdPerHour });
         for (const line of formatProbeCost(probe)) io.log(line);
         runJson.cost.probe = probe;
         runJson.cost.projectedUsd = probe.costUsd;
-        writeRunJson(dir, runJson);
+        saveRunJson();
         setProjection(ledger, runId, probe.costUsd);
         const check = checkProjection(ledger, probe.costUsd, {
           allowOverBudget: opts.allowOverBudget,
@@ -336,14 +451,21 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     status = 'finished';
   } catch (err) {
     if (err instanceof BudgetError) status = 'stopped';
+    if (err instanceof RunInterrupted) {
+      status = 'interrupted';
+      // What was recorded, for the message the bin prints.
+      await heartbeat.stop();
+      const wall = finish(status, err.message.replace(/^interrupted by /, ''));
+      err.message +=
+        `: ${wall.toFixed(1)} s, ${formatUsd((wall / 3600) * opts.rateUsdPerHour)} at ${formatUsd(opts.rateUsdPerHour)}/h` +
+        ` recorded in ${opts.ledgerPath} and ${join(dir, 'run.json')} (status interrupted)`;
+    }
     throw err;
   } finally {
-    const wall = wallSeconds();
-    finishRun(ledger, runId, { wallSeconds: wall, status });
-    runJson.status = status;
-    runJson.cost.wallSeconds = wall;
-    runJson.cost.actualUsd = (wall / 3600) * opts.rateUsdPerHour;
-    writeRunJson(dir, runJson);
+    signals.dispose();
+    process.off('uncaughtExceptionMonitor', onUncaught);
+    await heartbeat.stop();
+    finish(status);
     optimizer.dispose();
     model.dispose();
   }

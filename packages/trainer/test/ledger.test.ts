@@ -1,16 +1,20 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BudgetError, InputError } from '@course/models';
 import { describe, expect, it } from 'vitest';
+import { sleepSync } from '../src/file-lock.js';
 import {
   checkProjection,
   finishRun,
   formatBudgetReport,
   openLedger,
+  parseLedger,
   recordProgress,
   remainingUsd,
+  STALE_RUN_MS,
   setProjection,
+  startHeartbeat,
   startRun,
 } from '../src/ledger.js';
 
@@ -44,6 +48,8 @@ describe('recording runs', () => {
           status: 'running',
           startedAt: '2025-01-31T12:00:00.000Z',
           updatedAt: '2025-01-31T12:00:00.000Z',
+          pid: process.pid,
+          host: hostname(),
         },
       ],
     });
@@ -107,6 +113,117 @@ describe('recording runs', () => {
       ['a', 1.5],
       ['b', 3],
     ]);
+  });
+});
+
+/** Beyond Linux's largest pid (2^22), so no process has it. */
+const DEAD_PID = 99_999_999;
+
+/** A ledger file as an earlier version wrote it (no pid or host, no "interrupted"). */
+function oldLedger(runs: Record<string, unknown>[]): string {
+  const base = {
+    outputDir: 'log',
+    ratePerHour: 1.5,
+    projectedUsd: null,
+    startedAt: '2025-01-31T12:00:00.000Z',
+  };
+  return JSON.stringify({ version: 1, budgetUsd: 20, runs: runs.map((r) => ({ ...base, ...r })) });
+}
+
+describe('runs that die', () => {
+  it('an old ledger still loads, and a later start marks its stale running entry interrupted', () => {
+    const path = ledgerPath();
+    // 1200 s at $1.50/h = $0.50, last heartbeat 12:20
+    const dead = {
+      runId: 'old',
+      wallSeconds: 1200,
+      actualUsd: 0.5,
+      status: 'running',
+      updatedAt: '2025-01-31T12:20:00.000Z',
+    };
+    const done = { ...dead, runId: 'done', status: 'finished' };
+    writeFileSync(path, oldLedger([dead, done]));
+    expect(parseLedger(readFileSync(path, 'utf8'), path).runs.map((r) => r.status)).toEqual([
+      'running',
+      'finished',
+    ]);
+    // The next start, STALE_RUN_MS after that heartbeat and one ms more.
+    const ledger = openLedger(path, { clock: () => Date.parse(dead.updatedAt) + STALE_RUN_MS + 1 });
+    startRun(ledger, { runId: 'new', outputDir: 'log2', ratePerHour: 1.5 });
+    const runs = readJson(path).runs;
+    expect(runs[0]).toMatchObject({
+      status: 'interrupted',
+      wallSeconds: 1200,
+      actualUsd: 0.5,
+      updatedAt: dead.updatedAt,
+    });
+    expect(runs[0].note).toContain('last heartbeat 2025-01-31T12:20:00.000Z');
+    expect(runs[1].status).toBe('finished');
+    expect(runs[2]).toMatchObject({ runId: 'new', status: 'running' });
+  });
+
+  it('a start marks a running entry of a process that is gone on this host, however fresh', () => {
+    const path = ledgerPath();
+    const now = Date.UTC(2025, 0, 31, 12, 0, 10);
+    const heartbeat = '2025-01-31T12:00:05.000Z'; // 5 s ago: fresh, but its process is gone
+    const gone = {
+      runId: 'gone',
+      wallSeconds: 60,
+      actualUsd: 0.025,
+      status: 'running',
+      updatedAt: heartbeat,
+      pid: DEAD_PID,
+      host: hostname(),
+    };
+    const alive = { ...gone, runId: 'alive', pid: process.pid };
+    const elsewhere = { ...gone, runId: 'elsewhere', host: `not-${hostname()}` };
+    writeFileSync(path, oldLedger([gone, alive, elsewhere]));
+    startRun(openLedger(path, { clock: () => now }), { runId: 'new', outputDir: 'log2', ratePerHour: 1.5 });
+    const runs = readJson(path).runs;
+    expect(runs.map((r: { status: string }) => r.status)).toEqual([
+      'interrupted',
+      'running',
+      'running',
+      'running',
+    ]);
+    expect(runs[0]).toMatchObject({ wallSeconds: 60, actualUsd: 0.025, updatedAt: heartbeat });
+    expect(runs[0].note).toContain(`process ${DEAD_PID} on ${hostname()} is gone`);
+  });
+
+  it('finishes with status interrupted and its spend', () => {
+    const path = ledgerPath();
+    const ledger = openLedger(path);
+    startRun(ledger, { runId: 'r', outputDir: 'log', ratePerHour: 1.5 });
+    finishRun(ledger, 'r', { wallSeconds: 30, status: 'interrupted', note: 'SIGINT' });
+    // 30 s at $1.50/h = $0.0125
+    expect(readJson(path).runs[0]).toMatchObject({
+      status: 'interrupted',
+      wallSeconds: 30,
+      actualUsd: 0.0125,
+      note: 'SIGINT',
+    });
+  });
+
+  it('the heartbeat thread records the spend while this thread is busy (a long step)', async () => {
+    const path = ledgerPath();
+    const ledger = openLedger(path);
+    startRun(ledger, { runId: 'r', outputDir: 'log', ratePerHour: 3600 });
+    const startedAtMs = Date.now() - 100_000; // the run began 100 s ago: $100 at $3600/h
+    const heartbeat = startHeartbeat({ ledgerPath: path, runId: 'r', startedAtMs, intervalMs: 20 });
+    // Block this thread (no event loop turns) until the file shows a heartbeat, or 60 s.
+    let run = readJson(path).runs[0];
+    for (const end = Date.now() + 60_000; run.wallSeconds === 0 && Date.now() < end; sleepSync(10)) {
+      run = readJson(path).runs[0];
+    }
+    await heartbeat.stop();
+    expect(run.status).toBe('running');
+    expect(run.wallSeconds).toBeGreaterThanOrEqual(100);
+    expect(run.actualUsd).toBeCloseTo(run.wallSeconds, 9); // $1 per second
+    expect(Date.parse(run.updatedAt)).toBeGreaterThanOrEqual(startedAtMs + run.wallSeconds * 1000 - 1);
+    // Stopped: a finished run is not touched again.
+    finishRun(ledger, 'r', { wallSeconds: 200 });
+    sleepSync(100);
+    expect(readJson(path).runs[0]).toMatchObject({ status: 'finished', wallSeconds: 200 });
   });
 });
 

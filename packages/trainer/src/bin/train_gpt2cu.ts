@@ -3,8 +3,7 @@
  * train_gpt2cu: the course fork's llm.c trainer, command line for command line,
  * on TensorFlow.js. `--help` lists every flag; `-h` is HellaSwag, as in llm.c.
  */
-import { reportError } from '@course/models';
-import { parseTrainArgs, train, trainUsage } from '../index.js';
+import { parseTrainArgs, reportTrainError, train, trainUsage } from '../index.js';
 
 async function main(argv: string[]): Promise<number> {
   const opts = parseTrainArgs(argv);
@@ -18,5 +17,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err) => process.exit(reportError(err)),
+  (err) => process.exit(reportTrainError(err)),
 );
