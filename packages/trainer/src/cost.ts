@@ -6,15 +6,24 @@
  *   runtime hours = slowest ms × steps / 3.6e6
  *   cost USD      = runtime hours × rate (default $1.50/h, the handout's rounding
  *                   of an AWS g5.xlarge)
+ *
+ * Step numbers: the code counts updates from 0 (main.log's `s:10` is the 11th
+ * update), while the console counts them from 1 as llm.c prints them (`step
+ * 11/4725` is that same update). What a student reads, the probe's message,
+ * uses the console's numbers and says which main.log line each is: the window
+ * is steps 11-20 there, s:10-s:19 in main.log.
  */
 
 export const DEFAULT_RATE_USD_PER_HOUR = 1.5;
-/** The probe window: 0-based steps 10..19. */
+/** The probe window: 0-based steps 10..19 (main.log's s:10..s:19; the console's steps 11..20). */
 export const PROBE_FIRST_STEP = 10;
 export const PROBE_LAST_STEP = 19;
 
 export interface ProbeCost {
+  /** 0-based, as main.log's `s:` (and stepMs's index). */
   slowestStep: number;
+  /** The same step as the console numbers it (`step 14/N` for slowestStep 13). */
+  slowestConsoleStep: number;
   slowestMs: number;
   /** Steps the projection covers. */
   steps: number;
@@ -46,6 +55,7 @@ export function probeCost(
   const runtimeHours = (slowestMs * opts.steps) / 3.6e6;
   return {
     slowestStep,
+    slowestConsoleStep: slowestStep + 1,
     slowestMs,
     steps: opts.steps,
     ratePerHour,
@@ -54,10 +64,12 @@ export function probeCost(
   };
 }
 
-/** The lines the trainer prints after step 19 (and run.json records). */
+/** The lines the trainer prints after step 19 (and run.json records), in the console's step numbers. */
 export function formatProbeCost(c: ProbeCost): string[] {
+  const shown = c.slowestConsoleStep;
   return [
-    `cost probe: slowest of steps ${PROBE_FIRST_STEP}-${PROBE_LAST_STEP} is step ${c.slowestStep} at ${c.slowestMs.toFixed(2)} ms`,
+    `cost probe: slowest of steps ${PROBE_FIRST_STEP + 1}-${PROBE_LAST_STEP + 1} is step ${shown} at ${c.slowestMs.toFixed(2)} ms ` +
+      `(numbered as the console's "step ${shown}/…" line; main.log writes it as s:${c.slowestStep})`,
     `projected runtime: ${c.slowestMs.toFixed(2)} ms × ${c.steps} steps / 3.6e6 = ${c.runtimeHours.toFixed(4)} h`,
     `projected cost: ${c.runtimeHours.toFixed(4)} h × ${formatUsd(c.ratePerHour)}/h = ${formatUsd(c.costUsd)}`,
   ];

@@ -405,7 +405,10 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
           );
         },
       });
-      if (!applied) io.log(`skipping update at step ${step}: loss or grad-norm z-score over -sl/-sg`);
+      if (!applied)
+        io.log(
+          `skipping update of step ${step + 1} (main.log s:${step}): loss or grad-norm z-score over -sl/-sg`,
+        );
       const ms = performance.now() - t0;
       stepMs[step] = ms;
 

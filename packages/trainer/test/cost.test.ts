@@ -10,6 +10,8 @@ describe('probeCost', () => {
   it('takes the slowest of steps 10..19, ignoring slower warm-up steps', () => {
     const c = probeCost(times([100, 101, 99, 120, 100, 100, 100, 100, 100, 118]), { steps: 4725 });
     expect(c.slowestStep).toBe(13);
+    // the 14th update: the console's "step 14/4725" line, main.log's s:13
+    expect(c.slowestConsoleStep).toBe(14);
     expect(c.slowestMs).toBe(120);
     // 120 ms × 4725 steps = 567,000 ms = 0.1575 h; × $1.50 = $0.23625
     expect(c.runtimeHours).toBeCloseTo(0.1575, 12);
@@ -36,7 +38,7 @@ describe('formatProbeCost', () => {
     const lines = formatProbeCost(probeCost(times(Array(10).fill(1234.5)), { steps: 4725 }));
     // 1234.5 × 4725 / 3.6e6 = 1.62028125 h; × 1.5 = 2.430421875
     expect(lines).toEqual([
-      'cost probe: slowest of steps 10-19 is step 10 at 1234.50 ms',
+      'cost probe: slowest of steps 11-20 is step 11 at 1234.50 ms (numbered as the console\'s "step 11/…" line; main.log writes it as s:10)',
       'projected runtime: 1234.50 ms × 4725 steps / 3.6e6 = 1.6203 h',
       'projected cost: 1.6203 h × $1.50/h = $2.43',
     ]);

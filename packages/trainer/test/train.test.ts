@@ -102,6 +102,16 @@ describe('train_gpt2cu training run', () => {
     expect(probe.slowestStep).toBeLessThanOrEqual(19);
     expect(probe.costUsd).toBeCloseTo(((probe.slowestMs * 1000000) / 3.6e6) * 1.5, 6);
     expect(run2.cost.projectedUsd).toBe(probe.costUsd);
+    // The probe names its step as the console does: the "step N/…" line it names shows the slowest time,
+    // and main.log's s:N-1 line the same.
+    const named = /^cost probe: slowest of steps 11-20 is step (\d+) at ([\d.]+) ms/.exec(
+      lines.find((l) => l.startsWith('cost probe:')) ?? '',
+    );
+    expect(named).not.toBeNull();
+    const [, shown, ms] = named!;
+    const consoleLine = lines.find((l) => l.startsWith(`step ${shown.padStart(4)}/`));
+    expect(consoleLine).toContain(`| ${ms} ms |`);
+    expect(log.train.find((t) => t.step === Number(shown) - 1)?.ms).toBe(Number(ms));
     expect(run2.cost.actualUsd).toBeCloseTo((run2.cost.wallSeconds / 3600) * 1.5, 9);
   });
 });
