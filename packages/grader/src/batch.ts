@@ -9,7 +9,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError, writeFileAtomic } from '@course/models';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { type Grade, type GradeOptions, gradeLoaded, type Overrides, roundScore } from './grade.js';
+import {
+  type Grade,
+  type GradeOptions,
+  gradeLoaded,
+  type LateInfo,
+  type Overrides,
+  roundScore,
+} from './grade.js';
 import { histogramSvg } from './histogram.js';
 import { feedbackMarkdown, type GradescopeResults, gradescopeResults, resultsJson } from './results.js';
 import { DEFAULT_LIMITS, describeAjvError, type Spec } from './spec.js';
@@ -103,8 +110,32 @@ function csvCell(v: string | number): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One row per student, one column per question, then raw score, days late, late penalty (points), total, max. */
-export function gradebookCsv(spec: Spec, grades: readonly Grade[]): string {
+/**
+ * A student `--regrade` did not grade again (their stored copy was refused): their earlier
+ * row is kept in gradebook.csv and summary.md, marked with why.
+ */
+export interface KeptRow {
+  student: string;
+  /** Why not regraded ("stored copy changed after grading: raw/files/…"). */
+  why: string;
+  /** Their earlier results.json (OUT/submissions/<student>/results.json); undefined when unreadable. */
+  results?: GradescopeResults;
+}
+
+/** The earlier scores of a kept row, by question id and "total" (from its results.json). */
+function keptScores(k: KeptRow): Map<string, number> {
+  if (!k.results) return new Map();
+  return new Map([
+    ...k.results.tests.map((t): [string, number] => [t.number, t.score]),
+    ['total', k.results.score],
+  ]);
+}
+
+/**
+ * One row per student, one column per question, then raw score, days late, late penalty
+ * (points), total, max, and a note (empty unless the row was kept from an earlier grading).
+ */
+export function gradebookCsv(spec: Spec, grades: readonly Grade[], kept: readonly KeptRow[] = []): string {
   const header = [
     'student',
     ...spec.questions.map((q) => q.id),
@@ -113,17 +144,46 @@ export function gradebookCsv(spec: Spec, grades: readonly Grade[]): string {
     'late_penalty',
     'total',
     'max_score',
+    'note',
   ];
-  const rows = grades.map((g) => [
-    g.student,
-    ...g.questions.map((q) => q.score),
-    g.rawScore,
-    g.late?.daysLate ?? 0,
-    roundScore(g.rawScore - g.score),
-    g.score,
-    g.maxScore,
-  ]);
-  return `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
+  const rows: { student: string; cells: (string | number)[] }[] = grades.map((g) => ({
+    student: g.student,
+    cells: [
+      g.student,
+      ...g.questions.map((q) => q.score),
+      g.rawScore,
+      g.late?.daysLate ?? 0,
+      roundScore(g.rawScore - g.score),
+      g.score,
+      g.maxScore,
+      '',
+    ],
+  }));
+  for (const k of kept) {
+    const scores = keptScores(k);
+    const extra = (k.results?.extra_data ?? {}) as {
+      raw_score?: number;
+      max_score?: number;
+      late?: LateInfo;
+    };
+    const raw = extra.raw_score;
+    const total = k.results?.score;
+    rows.push({
+      student: k.student,
+      cells: [
+        k.student,
+        ...spec.questions.map((q) => scores.get(q.id) ?? ''),
+        raw ?? '',
+        k.results ? (extra.late?.daysLate ?? 0) : '',
+        raw !== undefined && total !== undefined ? roundScore(raw - total) : '',
+        total ?? '',
+        extra.max_score ?? '',
+        `not regraded (${k.why}): earlier row kept${k.results ? '' : ', but its results.json is unreadable'}`,
+      ],
+    });
+  }
+  rows.sort((a, b) => (a.student < b.student ? -1 : a.student > b.student ? 1 : 0));
+  return `${[header, ...rows.map((r) => r.cells)].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }
 
 // ---- summary
@@ -146,10 +206,13 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** Per question and total, over the graded students and the earlier scores of kept rows. */
 export function summarize(
   spec: Spec,
   grades: readonly Grade[],
+  kept: readonly KeptRow[] = [],
 ): { questions: QuestionSummary[]; total: QuestionSummary } {
+  const earlier = kept.map(keptScores);
   const of = (id: string, title: string, points: number, scores: number[]): QuestionSummary => ({
     id,
     title,
@@ -161,27 +224,27 @@ export function summarize(
       : Number.NaN,
     scores,
   });
+  // A kept row without a score for an id (a question added since) is left out of that one.
+  const before = (id: string) => earlier.flatMap((m) => (m.has(id) ? [m.get(id)!] : []));
   const questions = spec.questions.map((q, i) =>
-    of(
-      q.id,
-      q.title,
-      q.points,
-      grades.map((g) => g.questions[i].score),
-    ),
+    of(q.id, q.title, q.points, [...grades.map((g) => g.questions[i].score), ...before(q.id)]),
   );
   const max = spec.questions.reduce((s, q) => s + q.points, 0);
   return {
     questions,
-    total: of(
-      'total',
-      'Total (after late penalties)',
-      max,
-      grades.map((g) => g.score),
-    ),
+    total: of('total', 'Total (after late penalties)', max, [
+      ...grades.map((g) => g.score),
+      ...before('total'),
+    ]),
   };
 }
 
-function summaryMarkdown(spec: Spec, s: ReturnType<typeof summarize>, n: number): string {
+function summaryMarkdown(
+  spec: Spec,
+  s: ReturnType<typeof summarize>,
+  n: number,
+  kept: readonly KeptRow[] = [],
+): string {
   const out = [
     `# ${spec.id}: summary of ${n} submission${n === 1 ? '' : 's'}`,
     '',
@@ -192,6 +255,11 @@ function summaryMarkdown(spec: Spec, s: ReturnType<typeof summarize>, n: number)
     out.push(
       `| ${q.id}: ${q.title.replace(/\|/g, '\\|')} | ${formatNumber(q.points)} | ${formatNumber(q.mean, 4)} | ${formatNumber(q.median, 4)} | ${formatNumber(roundScore(q.fullCredit * 100), 4)}% | [svg](histograms/${q.id}.svg) |`,
     );
+  }
+  if (kept.length > 0) {
+    out.push('', 'Not regraded (earlier scores kept and counted above):', '');
+    for (const k of kept)
+      out.push(`- ${k.student}: ${k.why}${k.results ? '' : ' (earlier results.json unreadable)'}`);
   }
   return `${out.join('\n')}\n`;
 }
@@ -254,12 +322,18 @@ function scoresOf(results: GradescopeResults): Map<string, number> {
 export function regradeDiff(
   before: ReadonlyMap<string, GradescopeResults>,
   after: ReadonlyMap<string, GradescopeResults>,
+  kept: readonly KeptRow[] = [],
 ): string[] {
   const lines: string[] = [];
-  const students = [...new Set([...before.keys(), ...after.keys()])].sort();
+  const keptWhy = new Map(kept.map((k) => [k.student, k.why]));
+  const students = [...new Set([...before.keys(), ...after.keys(), ...keptWhy.keys()])].sort();
   for (const s of students) {
     const b = before.get(s);
     const a = after.get(s);
+    if (keptWhy.has(s)) {
+      lines.push(`${s}: not regraded (${keptWhy.get(s)}); earlier row kept (total ${b?.score ?? 'unknown'})`);
+      continue;
+    }
     if (!b) {
       lines.push(`${s}: new submission, total ${a!.score}`);
       continue;
@@ -282,6 +356,8 @@ export function regradeDiff(
 
 export interface BatchOutput {
   grades: Grade[];
+  /** Students not regraded, with their earlier results (WriteBatchOptions.notRegraded). */
+  kept: KeptRow[];
   /** Lines of the regrade diff; undefined when OUT held no earlier grading. */
   diff?: string[];
   audit: KeyAuditEntry[];
@@ -292,6 +368,8 @@ export interface WriteBatchOptions {
   store?: ReadonlyMap<string, Submission>;
   /** The `--submitted-at` of this grading, recorded with the stored copies. */
   submittedAt?: Date;
+  /** Students `--regrade` refused: their earlier files stay, their rows are kept (see KeptRow). */
+  notRegraded?: readonly { student: string; why: string }[];
 }
 
 /**
@@ -334,12 +412,27 @@ export async function writeBatch(
     const sub = opts.store?.get(g.student);
     if (sub) storeRawSubmission(dir, sub, opts.submittedAt);
   }
-  writeFileAtomic(join(out, 'gradebook.csv'), gradebookCsv(spec, grades));
-  const summary = summarize(spec, grades);
-  writeFileAtomic(join(out, 'summary.md'), summaryMarkdown(spec, summary, grades.length));
+  const kept: KeptRow[] = (opts.notRegraded ?? []).map(({ student, why }) => ({
+    student,
+    why,
+    results: before.get(student),
+  }));
+  writeFileAtomic(join(out, 'gradebook.csv'), gradebookCsv(spec, grades, kept));
+  const summary = summarize(spec, grades, kept);
+  const n = grades.length + kept.length;
+  writeFileAtomic(join(out, 'summary.md'), summaryMarkdown(spec, summary, n, kept));
   writeFileAtomic(
     join(out, 'summary.json'),
-    `${JSON.stringify({ assignment: spec.id, submissions: grades.length, questions: [...summary.questions, summary.total].map(({ scores: _, ...q }) => q) }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        assignment: spec.id,
+        submissions: n,
+        questions: [...summary.questions, summary.total].map(({ scores: _, ...q }) => q),
+        ...(kept.length > 0 ? { notRegraded: kept.map(({ student, why }) => ({ student, why })) } : {}),
+      },
+      null,
+      2,
+    )}\n`,
   );
   mkdirSync(join(out, 'histograms'), { recursive: true });
   for (const q of [...summary.questions, summary.total]) {
@@ -352,12 +445,12 @@ export async function writeBatch(
   writeFileAtomic(join(out, 'key-audit.md'), keyAuditMarkdown(spec, audit));
   let diff: string[] | undefined;
   if (before.size > 0) {
-    diff = regradeDiff(before, after);
+    diff = regradeDiff(before, after, kept);
     const body = diff.length === 0 ? ['No score changed.'] : diff.map((l) => `- ${l}`);
     writeFileAtomic(
       join(out, 'regrade-diff.md'),
       `# ${spec.id}: regrade, before → after\n\n${body.join('\n')}\n`,
     );
   }
-  return { grades, diff, audit };
+  return { grades, kept, diff, audit };
 }

@@ -14,7 +14,7 @@ import { gradeBatch, gradebookCsv, loadOverrides, writeBatch } from './batch.js'
 import { type Grade, type GradeOptions, gradeLoaded } from './grade.js';
 import { feedbackMarkdown, gradescopeResults, resultsJson, studentResults } from './results.js';
 import { DEFAULT_LIMITS, loadSpec } from './spec.js';
-import { loadRawSubmission, storedStudents } from './store.js';
+import { loadRawSubmission, RefusedCopyError, storedStudents } from './store.js';
 import { loadSubmission, type Submission } from './submission.js';
 
 export interface GraderOutput {
@@ -117,7 +117,7 @@ function buildProgram(io: GraderIO): Command {
       };
       let grades: Grade[];
       let store: Map<string, Submission> | undefined;
-      let refused: string[] = [];
+      let refused: { student: string; why: string; message: string }[] = [];
       if (flags.regrade !== undefined) {
         if (submissions.length > 0 || flags.out !== undefined)
           throw new InputError(
@@ -125,7 +125,7 @@ function buildProgram(io: GraderIO): Command {
           );
         flags.out = flags.regrade;
         ({ grades, refused } = regradeStored(spec, flags.regrade, opts));
-        for (const line of refused) io.stderr.write(`error: ${line}\n`);
+        for (const r of refused) io.stderr.write(`error: ${r.message}\n`);
       } else {
         if (submissions.length === 0)
           throw new InputError('give at least one submission path (or --regrade OUT)');
@@ -147,8 +147,16 @@ function buildProgram(io: GraderIO): Command {
         const written = await writeBatch(spec, grades, flags.out, {
           store,
           submittedAt: opts.submittedAt,
+          notRegraded: refused,
         });
-        for (const g of grades) io.stdout.write(`${g.student}: ${g.score} / ${g.maxScore}\n`);
+        const lines = [
+          ...grades.map((g) => [g.student, `${g.student}: ${g.score} / ${g.maxScore}`]),
+          ...written.kept.map((k) => [
+            k.student,
+            `${k.student}: ${k.results ? `${k.results.score} / ${k.results.extra_data.max_score}` : '?'} (not regraded: earlier result kept)`,
+          ]),
+        ].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        for (const [, line] of lines) io.stdout.write(`${line}\n`);
         if (written.audit.length > 0)
           io.stderr.write(
             `key audit: check ${written.audit.map((a) => a.id).join(', ')} (see ${join(flags.out, 'key-audit.md')})\n`,
@@ -159,7 +167,7 @@ function buildProgram(io: GraderIO): Command {
           );
         if (refused.length > 0)
           throw new InputError(
-            `${refused.length} stored submission(s) refused (see above); their earlier results are kept as they were`,
+            `${refused.length} stored submission(s) refused (see above); their earlier results are kept as they were, marked "not regraded" in gradebook.csv and summary.md`,
           );
         return;
       }
@@ -180,14 +188,14 @@ Exit codes: 0 graded (whatever the scores), 2 bad spec, flags or overrides
 
 /**
  * `--regrade OUT`: every student stored under OUT/submissions/<student>/raw graded again with the
- * current spec and overrides. A stored copy that fails its manifest is refused (one line
+ * current spec and overrides. A stored copy that fails its manifest is refused (one entry
  * each in `refused`) and that student's earlier files are left as they were.
  */
 function regradeStored(
   spec: ReturnType<typeof loadSpec>,
   out: string,
   opts: GradeOptions,
-): { grades: Grade[]; refused: string[] } {
+): { grades: Grade[]; refused: { student: string; why: string; message: string }[] } {
   const students = storedStudents(out);
   if (students.length === 0)
     throw new InputError(
@@ -195,14 +203,15 @@ function regradeStored(
     );
   const limits = { ...DEFAULT_LIMITS, ...spec.limits };
   const grades: Grade[] = [];
-  const refused: string[] = [];
+  const refused: { student: string; why: string; message: string }[] = [];
   for (const student of students) {
     try {
       const { sub, submittedAt } = loadRawSubmission(out, student, limits.answersBytes);
       grades.push(gradeLoaded(spec, sub, { ...opts, submittedAt: submittedAt ?? opts.submittedAt }));
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      refused.push(err.message);
+      const why = err instanceof RefusedCopyError ? err.why : err.message;
+      refused.push({ student, why, message: err.message });
     }
   }
   return { grades, refused };

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { InputError, writeFileAtomic } from '@course/models';
 import { isSafeRelativePath } from './spec.js';
 import { loadSubmission, type Submission } from './submission.js';
@@ -27,6 +27,18 @@ export interface RawManifest {
   metadata?: Omit<RawFileEntry, 'path'>;
   /** The `--submitted-at` the grading used, when the submission had no metadata time. */
   submittedAt?: string;
+}
+
+/** A stored copy that no longer matches its manifest: that student is not regraded. */
+export class RefusedCopyError extends InputError {
+  constructor(
+    readonly student: string,
+    message: string,
+    /** Why, for gradebook.csv and summary.md: paths relative to OUT/submissions/<student>/. */
+    readonly why: string,
+  ) {
+    super(message);
+  }
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -88,8 +100,13 @@ export function loadRawSubmission(
 ): { sub: Submission; submittedAt?: Date } {
   const raw = join(out, 'submissions', student, 'raw');
   const manifestPath = join(raw, 'manifest.json');
+  const studentDir = join(out, 'submissions', student);
   const refuse = (why: string) =>
-    new InputError(`${why}; ${student} not regraded (the stored copy was changed after grading)`);
+    new RefusedCopyError(
+      student,
+      `${why}; ${student} not regraded (the stored copy was changed after grading)`,
+      `stored copy changed after grading: ${why.split(`${studentDir}${sep}`).join('')}`,
+    );
   let manifest: RawManifest;
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));

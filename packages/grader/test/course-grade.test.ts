@@ -160,10 +160,10 @@ describe('course-grade', () => {
     expect(first.stdout).toBe('ann: 4 / 6\nbob: 2 / 6\ncat: 0 / 6\n');
     expect(readFileSync(join(out, 'gradebook.csv'), 'utf8')).toBe(
       [
-        'student,q1,q2,q3,q4,raw_score,days_late,late_penalty,total,max_score',
-        'ann,2,1,1,0,4,0,0,4,6',
-        'bob,2,0,0,0,2,0,0,2,6',
-        'cat,0,0,0,0,0,0,0,0,6',
+        'student,q1,q2,q3,q4,raw_score,days_late,late_penalty,total,max_score,note',
+        'ann,2,1,1,0,4,0,0,4,6,',
+        'bob,2,0,0,0,2,0,0,2,6,',
+        'cat,0,0,0,0,0,0,0,0,6,',
         '',
       ].join('\n'),
     );
@@ -398,7 +398,7 @@ describe('course-grade', () => {
     const { root, specPath } = setup();
     const evil = writeSubmission(join(root, 'odd'), '=HYPERLINK("x")', { q1: 10 });
     const r = await courseGrade(specPath, evil, '--format', 'csv');
-    expect(r.stdout.split('\n')[1]).toBe(`"'=HYPERLINK(""x"")",2,0,0,0,2,0,0,2,6`);
+    expect(r.stdout.split('\n')[1]).toBe(`"'=HYPERLINK(""x"")",2,0,0,0,2,0,0,2,6,`);
   });
 
   test('a path that does not exist is graded 0 with the reason, and the TA is warned', async () => {

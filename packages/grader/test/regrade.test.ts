@@ -168,10 +168,25 @@ describe('course-grade --regrade OUT', () => {
     );
     expect(r.stderr).toContain('error: 1 stored submission(s) refused');
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack
-    expect(r.stdout).toBe('ann: 4 / 5\ncat: 1 / 5\n');
+    expect(r.stdout).toBe('ann: 4 / 5\nbob: 3 / 5 (not regraded: earlier result kept)\ncat: 1 / 5\n');
     expect(readFileSync(join(bobDir, 'results.json'), 'utf8')).toBe(bobResults); // kept, not regraded
-    expect(readFileSync(join(out, 'regrade-diff.md'), 'utf8')).toBe(
-      '# demo: regrade, before → after\n\n- bob: not in this grading, so not in gradebook.csv (was total 3)\n',
+    expect(readFileSync(join(out, 'regrade-diff.md'), 'utf8')).toMatch(
+      /^# demo: regrade, before → after\n\n- bob: not regraded \(stored copy changed after grading: raw\/files\/run\/main\.log: sha256 [0-9a-f]{64} does not match manifest\.json \([0-9a-f]{64}\)\); earlier row kept \(total 3\)\n$/,
+    );
+    // bob's earlier row stays in gradebook.csv (n 1, i 1, v 1, m 0: total 3), marked with why
+    const csv = readFileSync(join(out, 'gradebook.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe('student,n,i,v,m,raw_score,days_late,late_penalty,total,max_score,note');
+    expect(csv[1]).toBe('ann,1,0,1,2,4,0,0,4,5,');
+    expect(csv[2]).toMatch(
+      /^bob,1,1,1,0,3,0,0,3,5,not regraded \(stored copy changed after grading: raw\/files\/run\/main\.log: sha256 [0-9a-f]{64} does not match manifest\.json \([0-9a-f]{64}\)\): earlier row kept$/,
+    );
+    expect(csv[3]).toBe('cat,0,1,0,0,1,0,0,1,5,');
+    // and in summary.md: counted with its earlier scores (totals 4, 3, 1: mean 2.667), and named
+    const summary = readFileSync(join(out, 'summary.md'), 'utf8');
+    expect(summary).toContain('# demo: summary of 3 submissions');
+    expect(summary).toContain('| total: Total (after late penalties) | 5 | 2.667 | 3 |');
+    expect(summary).toMatch(
+      /\nNot regraded \(earlier scores kept and counted above\):\n\n- bob: stored copy changed after grading: raw\/files\/run\/main\.log: sha256 [0-9a-f]{64} does not match/,
     );
 
     // A file slipped in beside the copies is refused the same way.
@@ -180,7 +195,10 @@ describe('course-grade --regrade OUT', () => {
     const r2 = await courseGrade(spec2, '--regrade', out);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/cat\/raw\/files: extra\.txt not in manifest\.json; cat not regraded/);
-    expect(r2.stdout).toBe('ann: 2 / 5\nbob: 3 / 5\n'); // no overrides file this time: ann's essay is 0
+    expect(r2.stdout).toBe('ann: 2 / 5\nbob: 3 / 5\ncat: 1 / 5 (not regraded: earlier result kept)\n'); // no overrides: ann's essay is 0
+    expect(readFileSync(join(out, 'gradebook.csv'), 'utf8')).toContain(
+      '\ncat,0,1,0,0,1,0,0,1,5,not regraded (stored copy changed after grading: raw/files: extra.txt not in manifest.json): earlier row kept\n',
+    );
   });
 
   test('usage: --regrade takes no submission paths and no --out; plain grading needs a path', async () => {
