@@ -8,6 +8,7 @@
  *   out     = weights·v                   [B, H, Tq, d_v]
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedScaledSoftmax, nativeActive } from './kernels/native/index.js';
 import { linear } from './layers.js';
 
 export interface AttentionOptions {
@@ -34,6 +35,7 @@ export function scaledDotProductAttention(
   v: tf.Tensor4D,
   opts: AttentionOptions = {},
 ): { output: tf.Tensor4D; weights: tf.Tensor4D } {
+  if (nativeActive()) return nativeAttention(q, k, v, opts);
   return tf.tidy(() => {
     const [B, , Tq, d] = q.shape;
     const Tk = k.shape[2];
@@ -49,6 +51,31 @@ export function scaledDotProductAttention(
     const weights = tf.softmax(scores) as tf.Tensor4D;
     const output = tf.matMul(weights, v) as tf.Tensor4D; // [B,H,Tq,dv]
     return { output, weights };
+  });
+}
+
+/**
+ * The same on the native backend: the scale and the causal mask live inside
+ * one softmax kernel (no [B, H, T, T] mask or scaled copy), and the products
+ * are batched BLAS calls with the transpose as a flag.
+ */
+function nativeAttention(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  opts: AttentionOptions,
+): { output: tf.Tensor4D; weights: tf.Tensor4D } {
+  return tf.tidy(() => {
+    const [B, , Tq, d] = q.shape;
+    const Tk = k.shape[2];
+    if (opts.causal && Tq !== Tk) throw new Error(`causal attention needs Tq = Tk, got ${Tq} and ${Tk}`);
+    let scores = tf.matMul(q, k, false, true) as tf.Tensor4D; // [B,H,Tq,Tk], unscaled
+    if (opts.paddingMask) {
+      const drop = tf.mul(tf.sub(1, tf.cast(opts.paddingMask, 'float32')), -1e9); // [B,Tk]
+      scores = tf.add(scores, tf.reshape(drop, [B, 1, 1, Tk]));
+    }
+    const weights = fusedScaledSoftmax(scores, 1 / Math.sqrt(d), opts.causal === true) as tf.Tensor4D;
+    return { output: tf.matMul(weights, v) as tf.Tensor4D, weights };
   });
 }
 

@@ -8,6 +8,16 @@ export * from './gpt2/init.js';
 export * from './gpt2/model.js';
 export * from './gpt2/sample.js';
 export { registerCpuKernels } from './kernels/cpu.js';
+export {
+  type AdamWHyper,
+  loadNativeAddon,
+  NATIVE_BACKEND,
+  type NativeKernelStats,
+  nativeActive,
+  nativeAdamWInPlace,
+  nativeKernelStats,
+  nativeSumSquares,
+} from './kernels/native/index.js';
 export { registerWasmKernels } from './kernels/wasm.js';
 export * from './layers.js';
 export * from './llmc/index.js';

@@ -5,13 +5,20 @@
  * tf.transpose of the small operand is cheap; a transposed matMul is not.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedGelu, fusedLayerNorm, fusedSoftmaxCrossEntropy, nativeActive } from './kernels/native/index.js';
 
 /**
  * y = x·Wᵀ + b with W stored as (out, in), exactly nn.Linear / llm.c's layout.
  * x [N, in], W [out, in], b [out] -> y [N, out].
  * Backward: dx = dy·W, dW = (xᵀ·dy)ᵀ, db = Σ_rows dy, all plain products.
+ * On the native backend BLAS takes transposes as flags, so y = x·Wᵀ is one
+ * matMul and tfjs' own gradient (dx = dy·W, dW = dyᵀ·x) copies nothing.
  */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  if (nativeActive()) {
+    const y = tf.matMul(x, w, false, true) as tf.Tensor2D;
+    return b ? (tf.add(y, b) as tf.Tensor2D) : y;
+  }
   if (b) return linearWithBias(x, w, b);
   return linearNoBias(x, w);
 }
@@ -59,6 +66,7 @@ const linearWithBias = customGrad<(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1
 
 /** LayerNorm over the last axis, biased variance, eps 1e-5 (as llm.c and PyTorch). */
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps = 1e-5): tf.Tensor {
+  if (nativeActive()) return fusedLayerNorm(x, weight, bias, eps);
   return tf.tidy(() => {
     const mean = tf.mean(x, -1, true);
     const centered = tf.sub(x, mean);
@@ -73,8 +81,10 @@ const GELU_SCALE = Math.sqrt(2 / Math.PI);
  * GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as GPT-2 and llm.c,
  * evaluated as the identical x·sigmoid(2·√(2/π)·(x + 0.044715·x³)) and x·x·x
  * because wasm's sigmoid and mul are vectorised and its tanh and pow are not (~20×).
+ * Native: one kernel each way.
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (nativeActive()) return fusedGelu(x);
   return tf.tidy(() => {
     const cube = tf.mul(tf.mul(x, x), x);
     const inner = tf.mul(2 * GELU_SCALE, tf.add(x, tf.mul(0.044715, cube)));
@@ -87,8 +97,14 @@ export function gelu(x: tf.Tensor): tf.Tensor {
  * -log softmax(z)[target] as llm.c computes it. The forward pass keeps the
  * probabilities, so the gradient (softmax(z) - onehot(target))·dy needs no
  * second pass of exp over N×V; tf.softmax is one vectorised kernel on wasm.
+ * Native: one kernel each way, and no dense one-hot.
  */
-export const crossEntropyPerRow = customGrad<(logits: tf.Tensor2D, targets: tf.Tensor1D) => tf.Tensor1D>(
+export function crossEntropyPerRow(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  if (nativeActive()) return fusedSoftmaxCrossEntropy(logits, targets, logits.shape[1]);
+  return crossEntropyComposite(logits, targets);
+}
+
+const crossEntropyComposite = customGrad<(logits: tf.Tensor2D, targets: tf.Tensor1D) => tf.Tensor1D>(
   (logits: tf.Tensor2D, targets: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const [N, V] = logits.shape;
     const probs = tf.softmax(logits);

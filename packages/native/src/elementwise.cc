@@ -309,17 +309,13 @@ COURSE_KERNEL(softmax, {
     for (int64_t r = begin; r < end; r++) {
       const float* xr = x.data + r * cols;
       float* yr = out.data + r * cols;
-      float mx = -INFINITY;
-      for (int64_t c = 0; c < cols; c++) mx = xr[c] > mx ? xr[c] : mx;
+      const float mx = rowMax(xr, cols);
+      const float sum = expShiftedSum(yr, xr, cols, mx, 1.0f);
       if (log) {
-        float sum = 0;
-        for (int64_t c = 0; c < cols; c++) sum += expApprox(xr[c] - mx);
         const float lse = mx + std::log(sum);
         for (int64_t c = 0; c < cols; c++) yr[c] = xr[c] - lse;
       } else {
-        for (int64_t c = 0; c < cols; c++) yr[c] = expApprox(xr[c] - mx);
-        const float inv = 1.0f / sumRun(yr, cols);
-        for (int64_t c = 0; c < cols; c++) yr[c] *= inv;
+        scaleRow(yr, cols, 1.0f / sum);
       }
     }
   });

@@ -164,24 +164,10 @@ COURSE_KERNEL(softmaxXentForward, {
     for (int64_t r = begin; r < end; r++) {
       const float* z = logits.data + r * ld;
       float* p = probs.data + r * ld;
-      float mx = -INFINITY;
-      for (int64_t c = 0; c < V; c++) mx = z[c] > mx ? z[c] : mx;
-      float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      int64_t c = 0;
-      for (; c + 8 <= V; c += 8) {
-        for (int k = 0; k < 8; k++) {
-          p[c + k] = expApprox(z[c + k] - mx);
-          lane[k] += p[c + k];
-        }
-      }
-      float sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
-      for (; c < V; c++) {
-        p[c] = expApprox(z[c] - mx);
-        sum += p[c];
-      }
-      const float inv = 1.0f / sum;
-      for (c = 0; c < V; c++) p[c] *= inv;
-      for (c = V; c < ld; c++) p[c] = 0.0f;
+      const float mx = rowMax(z, V);
+      const float sum = expShiftedSum(p, z, V, mx, 1.0f);
+      scaleRow(p, V, 1.0f / sum);
+      for (int64_t c = V; c < ld; c++) p[c] = 0.0f;
       const int64_t t = targets.data[r];
       // −log p[t] = log Σ − (z[t] − max): exact even where p[t] underflows to 0.
       losses.data[r] = std::log(sum) - (z[t] - mx);
@@ -233,15 +219,9 @@ COURSE_KERNEL(scaledSoftmaxForward, {
       const float* xr = x.data + r * T;
       float* yr = out.data + r * T;
       const int64_t n = causal ? (r % T) + 1 : T;
-      float mx = -INFINITY;
-      for (int64_t c = 0; c < n; c++) mx = xr[c] > mx ? xr[c] : mx;
-      float sum = 0;
-      for (int64_t c = 0; c < n; c++) {
-        yr[c] = expApprox(scale * (xr[c] - mx));
-        sum += yr[c];
-      }
-      const float inv = 1.0f / sum;
-      for (int64_t c = 0; c < n; c++) yr[c] *= inv;
+      const float mx = rowMax(xr, n);
+      const float sum = expShiftedSum(yr, xr, n, mx, scale);
+      scaleRow(yr, n, 1.0f / sum);
       for (int64_t c = n; c < T; c++) yr[c] = 0.0f;
     }
   });
@@ -263,9 +243,14 @@ COURSE_KERNEL(scaledSoftmaxBackward, {
       const float* yr = y.data + r * T;
       const float* gr = dy.data + r * T;
       float* dr = dx.data + r * T;
-      float dot = 0;
-      for (int64_t c = 0; c < T; c++) dot += gr[c] * yr[c];
-      for (int64_t c = 0; c < T; c++) dr[c] = scale * yr[c] * (gr[c] - dot);
+      float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t c = 0;
+      for (; c + 8 <= T; c += 8) {
+        for (int k = 0; k < 8; k++) lane[k] += gr[c + k] * yr[c + k];
+      }
+      float dot = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+      for (; c < T; c++) dot += gr[c] * yr[c];
+      for (c = 0; c < T; c++) dr[c] = scale * yr[c] * (gr[c] - dot);
     }
   });
   return undefinedValue(env);

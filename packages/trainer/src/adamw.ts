@@ -9,7 +9,7 @@
  * β1 0.9, β2 0.95, eps 1e-8 (hard-coded in llm.c). m and v are kept per
  * variable and flatten to llm.c's state-file order (the parameters' order).
  */
-import type { GPT2Parameter } from '@course/models';
+import { type GPT2Parameter, nativeActive, nativeAdamWInPlace, nativeSumSquares } from '@course/models';
 import * as tf from '@tensorflow/tfjs';
 
 export interface AdamWStep {
@@ -42,6 +42,22 @@ export class AdamW {
   apply(grads: tf.Tensor[], s: AdamWStep): void {
     const c1 = 1 - ADAMW_BETA1 ** s.t;
     const c2 = 1 - ADAMW_BETA2 ** s.t;
+    if (nativeActive()) {
+      // The same math in one pass over each tensor, updating the variables in place.
+      this.params.forEach((p, i) => {
+        nativeAdamWInPlace(p.variable, grads[i], this.m[i], this.v[i], {
+          learningRate: s.learningRate,
+          beta1: ADAMW_BETA1,
+          beta2: ADAMW_BETA2,
+          eps: ADAMW_EPS,
+          weightDecay: p.decay ? s.weightDecay : 0,
+          c1,
+          c2,
+          gradScale: s.gradScale,
+        });
+      });
+      return;
+    }
     this.params.forEach((p, i) => {
       tf.tidy(() => {
         const g = s.gradScale === 1 ? grads[i] : tf.mul(grads[i], s.gradScale);
@@ -92,6 +108,7 @@ function zerosVariable(shape: number[]): tf.Variable {
 
 /** Global L2 norm over all gradients (one number, read back once per step). */
 export function globalNorm(grads: tf.Tensor[]): number {
+  if (nativeActive()) return Math.sqrt(nativeSumSquares(grads));
   return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
 }
 

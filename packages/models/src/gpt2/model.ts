@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { multiHeadAttention } from '../attention.js';
 import { InputError } from '../errors.js';
+import { fusedSoftmaxCrossEntropy, nativeActive } from '../kernels/native/index.js';
 import { crossEntropyPerRow, gelu, layerNorm, linear } from '../layers.js';
 import { type GPT2Config, numParameters, type ParameterName, parameterTensors } from './config.js';
 
@@ -177,10 +178,9 @@ export class GPT2 {
   /** Per-token cross-entropy [B, T] (what llm.c's HellaSwag scoring averages over masks). */
   tokenLosses(tokens: tf.Tensor2D, targets: tf.Tensor2D): tf.Tensor2D {
     const [B, T] = tokens.shape;
-    return tf.tidy(() => {
-      const logits = this.logits2d(this.hidden(tokens)); // [B·T, V]
-      return tf.reshape(crossEntropyPerRow(logits, tf.reshape(targets, [-1]) as tf.Tensor1D), [B, T]);
-    });
+    return tf.tidy(() =>
+      tf.reshape(this.headLosses(this.hidden(tokens), tf.reshape(targets, [-1]) as tf.Tensor1D), [B, T]),
+    );
   }
 
   /**
@@ -192,7 +192,7 @@ export class GPT2 {
   lossesAt(tokens: tf.Tensor2D, positions: Int32Array, targets: Int32Array): tf.Tensor1D {
     return tf.tidy(() => {
       const rows = tf.gather(this.hidden(tokens), tf.tensor1d(positions, 'int32')) as tf.Tensor2D; // [P, C]
-      return crossEntropyPerRow(this.logits2d(rows), tf.tensor1d(targets, 'int32'));
+      return this.headLosses(rows, tf.tensor1d(targets, 'int32'));
     });
   }
 
@@ -204,6 +204,19 @@ export class GPT2 {
   /** Frees the variables. */
   dispose(): void {
     for (const p of this.parameters) p.variable.dispose();
+  }
+
+  /**
+   * Cross-entropy of the tied head: hidden [N, C], targets [N] -> [N]. On the
+   * native backend the product runs over all Vp rows of wte (no per-step copy
+   * of the V×C slice, no padding of its gradient) and the loss kernel reads
+   * only the first V columns: the padded ones get no probability or gradient.
+   */
+  private headLosses(hidden: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+    if (nativeActive()) {
+      return fusedSoftmaxCrossEntropy(linear(hidden, this.wte), targets, this.config.vocabSize); // [N, Vp] -> [N]
+    }
+    return crossEntropyPerRow(this.logits2d(hidden), targets);
   }
 
   /**
