@@ -6,8 +6,8 @@
  * then shows the visible questions of the same results.
  */
 
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { InputError, reportError } from '@course/models';
 import { Command, CommanderError, Option } from 'commander';
 import { gradeBatch, gradebookCsv, loadOverrides, writeBatch } from './batch.js';
@@ -15,7 +15,7 @@ import { type Grade, type GradeOptions, gradeLoaded } from './grade.js';
 import { feedbackMarkdown, gradescopeResults, resultsJson, studentResults } from './results.js';
 import { DEFAULT_LIMITS, loadSpec } from './spec.js';
 import { loadRawSubmission, RefusedCopyError, storedStudents } from './store.js';
-import { loadSubmission, type Submission } from './submission.js';
+import { loadSubmission, type Submission, submissionFolders } from './submission.js';
 
 export interface GraderOutput {
   write(text: string): unknown;
@@ -59,6 +59,40 @@ export function checkSubmission(specPath: string, submission: string, opts: Chec
     );
   const grade = gradeLoaded(spec, sub, { submittedAt });
   return { grade, results: studentResults(grade), feedback: feedbackMarkdown(grade, { studentView: true }) };
+}
+
+/** `path` with every symlink resolved, for a path that may not exist yet (its deepest existing folder's). */
+function realPathOf(path: string): string {
+  const rest: string[] = [];
+  let at = resolve(path);
+  while (!existsSync(at) && dirname(at) !== at) {
+    rest.unshift(basename(at));
+    at = dirname(at);
+  }
+  try {
+    return join(realpathSync(at), ...rest);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * `--out` must not be in a student's folder: the files written there (another student's
+ * results, the stored copies) would be the student's to read, and a symlink the student
+ * planted could send them anywhere. Compared both as written and with symlinks resolved.
+ */
+export function checkOutOutsideSubmissions(out: string, submissions: readonly string[]): void {
+  const outs = [resolve(out), realPathOf(out)];
+  for (const given of submissions) {
+    for (const folder of submissionFolders(given)) {
+      for (const f of new Set([folder, realPathOf(folder)])) {
+        if (outs.some((o) => o === f || o.startsWith(f.endsWith(sep) ? f : f + sep)))
+          throw new InputError(
+            `--out ${out}: inside the submission ${given}; write the results outside every submission folder`,
+          );
+      }
+    }
+  }
 }
 
 interface GradeFlags {
@@ -133,6 +167,7 @@ function buildProgram(io: GraderIO): Command {
         // typo in a path should not pass as a student who handed in nothing.
         for (const p of submissions.filter((p) => !existsSync(p)))
           io.stderr.write(`warning: ${p}: no such file or folder (graded as an empty submission)\n`);
+        if (flags.out !== undefined) checkOutOutsideSubmissions(flags.out, submissions);
         store = flags.out ? new Map() : undefined;
         grades = gradeBatch(spec, submissions, opts, store);
       }

@@ -115,6 +115,11 @@ function layout(given: string): Layout {
   return { dir: path, student: basename(path), notes: existsSync(metadataHere) ? [IGNORED_METADATA] : [] };
 }
 
+/** The folders a submission path stands for: the path given and the folder grading reads from. */
+export function submissionFolders(given: string): string[] {
+  return [...new Set([resolve(given), resolve(layout(given).dir)])];
+}
+
 /** Reads at most `limit` bytes of a regular file; `problem` says why not. */
 export function readLimited(
   path: string,

@@ -3,7 +3,7 @@
  * results.json against Gradescope's format, batch files, TA overrides, regrades
  * (byte-identical, with a before/after diff), key audit, late policy and hidden questions.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { gradescopeErrors } from './helpers/gradescope-schema.js';
@@ -372,6 +372,38 @@ describe('course-grade', () => {
     // the same folder as the autograder folder (COURSE_AUTOGRADER_ROOT) is Gradescope's layout
     const real = JSON.parse((await asAutograder(mallory, () => courseGrade(specPath, mallory))).stdout);
     expect(real.output).toContain('submitted 2026-03-01T00:00:00.000Z, on time');
+  });
+
+  test('--out inside a submission folder, or through a symlink planted in one, is refused (exit 2), nothing written', async () => {
+    const { root, specPath, subs } = setup();
+    const ann = subs[1];
+    const inside = join(ann, 'graded');
+    const r1 = await courseGrade(specPath, ...subs, '--out', inside);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toBe(
+      `error: --out ${inside}: inside the submission ${ann}; write the results outside every submission folder\n`,
+    );
+    expect(existsSync(inside)).toBe(false);
+    expect((await courseGrade(specPath, ...subs, '--out', ann)).code).toBe(2);
+    // a symlink ann planted in her folder, pointing out of it: still her folder
+    const elsewhere = join(root, 'elsewhere');
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, join(ann, 'results'));
+    expect((await courseGrade(specPath, ...subs, '--out', join(ann, 'results'))).code).toBe(2);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    // a path outside that leads into a submission through a symlink
+    symlinkSync(ann, join(root, 'graded-link'));
+    const r3 = await courseGrade(specPath, ...subs, '--out', join(root, 'graded-link', 'out'));
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toContain(`inside the submission ${ann}`);
+    expect(existsSync(join(ann, 'out'))).toBe(false);
+    // Gradescope's layout: the folder given, not only its submission/ child, is the student's
+    const gs = join(root, 'gs');
+    writeSubmission(gs, 'submission', { q1: 10 });
+    writeFileSync(join(gs, 'submission_metadata.json'), '{}');
+    expect((await courseGrade(specPath, gs, '--out', join(gs, 'out'))).code).toBe(2);
+    // outside every submission: graded
+    expect((await courseGrade(specPath, ...subs, '--out', join(root, 'graded'))).code).toBe(0);
   });
 
   test('hiddenScoring "zero-until-published": hidden questions carry no points until --published', async () => {
