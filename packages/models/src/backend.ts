@@ -1,11 +1,15 @@
 /**
  * Which TensorFlow.js backend runs the models: `--backend auto|tensorflow-gpu|
- * tensorflow|native|wasm|cpu` (env COURSE_BACKEND).
+ * webgpu|tensorflow|native|wasm|cpu` (env COURSE_BACKEND).
  *
  * - tensorflow-gpu: @tensorflow/tfjs-node-gpu, libtensorflow with CUDA.
+ * - webgpu: @tensorflow/tfjs-backend-webgpu on Dawn (npm `webgpu`), only on a
+ * real GPU adapter, never a CPU fallback (gpu/webgpu.ts, gpu/adapter.ts).
  * - tensorflow: @tensorflow/tfjs-node, libtensorflow on the CPU.
- * Both are optionalDependencies: their install downloads libtensorflow and npm
- * drops them where that fails, so they are loaded only when asked for.
+ * All three are optionalDependencies: the libtensorflow ones download
+ * libtensorflow at install and npm drops them where that fails, so they are
+ * loaded only when asked for; on Node ≥ 23 they need the `util.is*` functions
+ * Node removed, put back first (gpu/node-util-shim.ts).
  * - native: the project's own: tfjs's cpu backend with its heavy kernels in C++
  * on the system BLAS (@course/native, built at install where a compiler and
  * OpenBLAS/Accelerate exist; kernels/native/).
@@ -22,12 +26,14 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { InputError } from './errors.js';
+import { requireWithUtilShim } from './gpu/node-util-shim.js';
+import { prepareWebgpu, WEBGPU_BACKEND } from './gpu/webgpu.js';
 import { registerCpuKernels } from './kernels/cpu.js';
 import { loadNativeAddon, NATIVE_BACKEND, registerNativeBackend } from './kernels/native/index.js';
 import { registerWasmKernels } from './kernels/wasm.js';
 
 /** Fastest first: the order `auto` tries them in. */
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendChoice = 'auto' | BackendName;
 
@@ -90,6 +96,7 @@ function probe(name: BackendName): Promise<Probe> {
 
 const PROBES: Record<BackendName, () => Promise<Probe>> = {
   'tensorflow-gpu': probeTensorflowGpu,
+  webgpu: probeWebgpu,
   tensorflow: probeTensorflow,
   native: probeNative,
   wasm: probeWasm,
@@ -112,11 +119,18 @@ function isInstalled(packageName: string): boolean {
   }
 }
 
-/** Loads a libtensorflow package (it registers tfjs backend 'tensorflow'); undefined when it loaded. */
-function loadLibtensorflow(packageName: string): string | undefined {
+/**
+ * Loads a libtensorflow package (it registers tfjs backend 'tensorflow'), with
+ * Node's removed `util.is*` functions put back first; undefined when it loaded,
+ * else why not. `load` is `require`; tests pass their own.
+ */
+export function loadLibtensorflow(
+  packageName: string,
+  load: (id: string) => unknown = require,
+): string | undefined {
   if (tf.findBackendFactory('tensorflow') !== null) return undefined; // one of the two already loaded it
   try {
-    require(packageName);
+    requireWithUtilShim(packageName, load);
   } catch (error) {
     return `${packageName} is installed but failed to load: ${firstLine(error)}`;
   }
@@ -169,6 +183,14 @@ async function probeTensorflowGpu(): Promise<Probe> {
     );
   }
   return present(`${GPU_PACKAGE} on a CUDA GPU`);
+}
+
+async function probeWebgpu(): Promise<Probe> {
+  const setup = await prepareWebgpu();
+  if (!setup.ok) return absent(setup.reason);
+  const runError = await startAndCheck(WEBGPU_BACKEND);
+  if (runError !== undefined) return absent(runError);
+  return present(`${setup.name}, through Dawn`);
 }
 
 async function probeTensorflow(): Promise<Probe> {

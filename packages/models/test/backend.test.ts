@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { availableBackends, type BackendChoice, selectBackend } from '../src/backend.js';
 import { InputError } from '../src/errors.js';
+import { loadNativeAddon } from '../src/kernels/native/index.js';
 
 // Whether the optional libtensorflow packages are here, found independently of backend.ts.
 const require = createRequire(import.meta.url);
@@ -15,6 +17,11 @@ function installed(name: string): boolean {
   }
 }
 const noLibtensorflow = !installed('@tensorflow/tfjs-node') && !installed('@tensorflow/tfjs-node-gpu');
+// A GPU device node, looked for independently of gpu/webgpu.ts (Linux: DRM render nodes or NVIDIA's).
+const gpuDevice = ['/dev/dri', '/dev/nvidia0', '/dev/nvidiactl'].some((file) => existsSync(file));
+// Where @course/native was built at install, auto takes native before wasm.
+const nativeBuilt = loadNativeAddon().addon !== null;
+const bestCpu = nativeBuilt ? 'native' : 'wasm';
 
 // Every console.warn of this file: the cpu banner must never reach it.
 const warn = vi.spyOn(console, 'warn');
@@ -31,16 +38,17 @@ async function inputErrorOf(choice: string): Promise<InputError> {
 
 describe('selectBackend', () => {
   it.skipIf(!noLibtensorflow)(
-    'auto picks wasm here and says in one line why not the libtensorflow ones',
+    'auto picks native (else wasm) here and says in one line why not the GPU and libtensorflow ones',
     async () => {
       const lines: string[] = [];
       const selected = await selectBackend('auto', { log: (line) => lines.push(line) });
-      expect(selected.name).toBe('wasm');
-      expect(tf.getBackend()).toBe('wasm');
+      expect(selected.name).toBe(bestCpu);
+      expect(tf.getBackend()).toBe(bestCpu);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^backend: wasm \(/);
+      expect(lines[0]).toMatch(new RegExp(`^backend: ${bestCpu} \\(`));
       expect(lines[0]).toContain('tensorflow-gpu: @tensorflow/tfjs-node-gpu is not installed');
       expect(lines[0]).toContain('tensorflow: @tensorflow/tfjs-node is not installed');
+      if (!gpuDevice) expect(lines[0]).toMatch(/webgpu: [^;]*no GPU/);
       expect(lines[0]).not.toContain('\n');
 
       // A second call: same answer, nothing printed, and it re-activates wasm if someone switched away.
@@ -48,7 +56,7 @@ describe('selectBackend', () => {
       const again = await selectBackend('auto', { log: (line) => lines.push(line) });
       expect(again).toEqual(selected);
       expect(lines).toHaveLength(1);
-      expect(tf.getBackend()).toBe('wasm');
+      expect(tf.getBackend()).toBe(bestCpu);
     },
   );
 
@@ -69,7 +77,7 @@ describe('selectBackend', () => {
       expect(error.message).toContain('COURSE_BACKEND');
       expect(error.message).toContain('"tensorflow"');
       expect(error.message).toContain('@tensorflow/tfjs-node is not installed');
-      expect(error.message).toContain('Available: wasm, cpu');
+      expect(error.message).toContain(`Available: ${nativeBuilt ? 'native, ' : ''}wasm, cpu`);
 
       const gpu = await inputErrorOf('tensorflow-gpu');
       expect(gpu.message).toContain('@tensorflow/tfjs-node-gpu is not installed');
@@ -80,7 +88,7 @@ describe('selectBackend', () => {
     const error = await inputErrorOf('tpu');
     expect(error.message).toContain('--backend');
     expect(error.message).toContain('"tpu"');
-    expect(error.message).toContain('auto, tensorflow-gpu, tensorflow, wasm, cpu');
+    expect(error.message).toContain('auto, tensorflow-gpu, webgpu, tensorflow, native, wasm, cpu');
   });
 
   describe('COURSE_BACKEND', () => {
@@ -118,13 +126,31 @@ describe('availableBackends', () => {
 
   it('lists every backend in order with a reason, and leaves the active backend alone', async () => {
     const statuses = await availableBackends();
-    expect(statuses.map((s) => s.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
-    expect(statuses.find((s) => s.name === 'wasm')?.available).toBe(true);
-    expect(statuses.find((s) => s.name === 'cpu')?.available).toBe(true);
+    expect(statuses.map((s) => s.name)).toEqual([
+      'tensorflow-gpu',
+      'webgpu',
+      'tensorflow',
+      'native',
+      'wasm',
+      'cpu',
+    ]);
+    const byName = new Map(statuses.map((s) => [s.name, s]));
+    expect(byName.get('wasm')?.available).toBe(true);
+    expect(byName.get('cpu')?.available).toBe(true);
     for (const status of statuses) expect(status.reason.length).toBeGreaterThan(0);
     if (noLibtensorflow) {
-      expect(statuses.slice(0, 2).map((s) => s.available)).toEqual([false, false]);
+      expect(byName.get('tensorflow-gpu')?.available).toBe(false);
+      expect(byName.get('tensorflow')?.available).toBe(false);
     }
     expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it.skipIf(gpuDevice)('reports webgpu unavailable on a machine without a GPU, saying so', async () => {
+    const webgpu = (await availableBackends()).find((s) => s.name === 'webgpu');
+    expect(webgpu?.available).toBe(false);
+    expect(webgpu?.reason).toMatch(/no GPU|is not installed/);
+    // Nothing of WebGPU was made global when no adapter was accepted.
+    expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
+    expect(tf.findBackendFactory('webgpu')).toBeNull();
   });
 });
