@@ -12,6 +12,7 @@ import { InputError, reportError } from '@course/models';
 import { Command, CommanderError, Option } from 'commander';
 import { gradeBatch, gradebookCsv, loadOverrides, writeBatch } from './batch.js';
 import { type Grade, type GradeOptions, gradeLoaded } from './grade.js';
+import { quietTfjsBanner } from './quiet-tfjs.js';
 import { feedbackMarkdown, gradescopeResults, resultsJson, studentResults } from './results.js';
 import { DEFAULT_LIMITS, loadSpec } from './spec.js';
 import { loadRawSubmission, RefusedCopyError, storedStudents } from './store.js';
@@ -48,6 +49,7 @@ export interface CheckOptions {
  * every question (course-grade grades it 0 with the reason, as a TA's batch must go on).
  */
 export function checkSubmission(specPath: string, submission: string, opts: CheckOptions = {}) {
+  quietTfjsBanner();
   const spec = loadSpec(specPath);
   const submittedAt = opts.submittedAt === undefined ? undefined : parseSubmittedAt(opts.submittedAt);
   const sub = loadSubmission(submission, {
@@ -270,6 +272,7 @@ function render(format: GradeFlags['format'], spec: ReturnType<typeof loadSpec>,
 
 /** Runs `course-grade` with `argv` (the arguments after the command) and returns the exit code. */
 export async function runCourseGrade(argv: string[], io: GraderIO = processIO): Promise<number> {
+  quietTfjsBanner();
   try {
     await buildProgram(io).parseAsync(argv, { from: 'user' });
     return 0;
