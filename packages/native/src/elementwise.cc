@@ -23,6 +23,8 @@ inline float binaryOp(float a, float b) {
   if (OP == kMax) return (a != a || b != b) ? NAN : (a > b ? a : b);
   if (OP == kMin) return (a != a || b != b) ? NAN : (a < b ? a : b);
   if (OP == kSquaredDiff) return (a - b) * (a - b);
+  // JavaScript's Math.pow (the cpu kernel): a NaN exponent and (±1)^±∞ give NaN, where C's pow gives 1.
+  if (b != b || (std::fabs(a) == 1.0f && std::fabs(b) == INFINITY)) return NAN;
   return std::pow(a, b);
 }
 

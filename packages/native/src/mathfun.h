@@ -2,8 +2,11 @@
 // a scalar call unless -ffast-math, which we avoid: it breaks NaN/Inf checks).
 //
 //   exp(x) = 2^n · exp(r),  n = round(x / ln 2),  r = x − n·ln 2 ∈ [−ln2/2, ln2/2]
-//   exp(r) ≈ 1 + r + r²/2! + … + r⁷/7!  (Horner; |error| < 2 ulp on [−87, 88])
+//   exp(r) ≈ 1 + r + r²/2! + … + r⁷/7!  (Horner; |error| < 2 ulp)
 // ln 2 is split into a high and a low part so r keeps full precision (Cody–Waite).
+// 2^n is applied as 2^⌊n/2⌋ · 2^(n−⌊n/2⌋), both normal floats for n in [−150, 128],
+// so results near FLT_MAX (x up to 88.72) stay finite and tiny ones (x down to
+// −103.9) come out subnormal, as float64 exp rounded to float32 (the cpu kernel) gives.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -14,7 +17,7 @@ namespace course {
 
 inline float expApprox(float x) {
   // Branch-free, so loops calling it vectorise: clamp, compute, then select.
-  const float xc = x < -87.3f ? -87.3f : (x > 88.7f ? 88.7f : x);
+  const float xc = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
   // round to nearest by the 1.5·2²³ trick (exact for |v| < 2²²; nearbyint would not vectorise)
   const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = xc - n * 0.693359375f;  // ln 2 high part (exact in float)
@@ -27,13 +30,15 @@ inline float expApprox(float x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;  // 2^n as a float's exponent
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  const float y = p * scale;
-  // below the clamp the true value is < 1.2e-38: 0, as expf gives in flush-to-zero terms;
-  // above it, inf; NaN stays NaN.
-  return x < -87.3f ? 0.0f : (x > 88.7f ? INFINITY : (x != x ? x : y));
+  const int32_t ni = static_cast<int32_t>(n);
+  const int32_t n1 = ni >> 1;
+  const int32_t bits1 = (n1 + 127) << 23, bits2 = (ni - n1 + 127) << 23;  // 2^n1, 2^(n−n1) as floats
+  float scale1, scale2;
+  std::memcpy(&scale1, &bits1, sizeof scale1);
+  std::memcpy(&scale2, &bits2, sizeof scale2);
+  const float y = (p * scale1) * scale2;  // overflows to inf above 88.72
+  // below the clamp the true value rounds to 0; above it, inf; NaN stays NaN.
+  return x < -104.0f ? 0.0f : (x > 89.0f ? INFINITY : (x != x ? x : y));
 }
 
 inline float sigmoidApprox(float x) { return 1.0f / (1.0f + expApprox(-x)); }

@@ -187,7 +187,8 @@ function softmaxKernel(log: boolean): Kernel {
 
 /**
  * a [..., M, K] (or [..., K, M] transposed) · b [..., K, N] (or [..., N, K]):
- * batch dimensions equal, or one side's batch of 1 repeated (stride 0).
+ * batch dimensions equal after broadcasting, or one side's batch of 1 repeated
+ * (stride 0); other broadcasts ([2,3] with [3]) go to the cpu kernel.
  */
 function batchMatMul({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -201,9 +202,10 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | nu
   if (K !== K2) return null; // let the cpu kernel raise tfjs's own message
   const batchA = size(a.shape.slice(0, -2));
   const batchB = size(b.shape.slice(0, -2));
-  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
-  const batchShape = batchA >= batchB ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
-  const batch = Math.max(batchA, batchB);
+  // Equal batch sizes are not enough: [3,1] with [1,3] broadcasts to [3,3] (the cpu kernel does that).
+  const batchShape = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batch = size(batchShape);
+  if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return null;
   const out = nb.allocFloat32(batch * M * N);
   nativeAddon().gemm(
     transposeA,
