@@ -111,6 +111,20 @@ function println(out: Output, line = ''): void {
   out.write(`${line}\n`);
 }
 
+/**
+ * For a worker started by `serve --workers` (it has the IPC channel): a check that its server is
+ * still there, asked between evaluation batches (an evaluation never yields to the event loop, so
+ * the channel closing is noticed only when idle). The server gone, the worker's parent becomes
+ * another process (init or a subreaper).
+ */
+function serverGone(): (() => string | null) | undefined {
+  if (!process.send) return undefined;
+  const server = process.ppid;
+  process.on('disconnect', () => process.exit(0));
+  process.channel?.unref();
+  return () => (process.ppid !== server ? `its server (pid ${server}) is gone` : null);
+}
+
 function buildProgram(io: LeaderboardIO, running: { stop?: () => Promise<void> }): Command {
   const program = new Command('course-leaderboard')
     .description('Class leaderboard: students submit llm.c checkpoints; workers score them on held-out data.')
@@ -293,10 +307,7 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         if (flags.db && flags.server)
           throw new InputError('--db / --server: give one (local or remote worker), not both');
         if (flags.db) {
-          // Started by `serve --workers`: leave when the server process is gone (after the current job).
-          process.on('disconnect', () => process.exit(0));
-          process.channel?.unref();
-          const n = await runLocalWorker(resolve(flags.db), common);
+          const n = await runLocalWorker(resolve(flags.db), { ...common, stopWhen: serverGone() });
           println(io.stdout, `${n} job(s) processed`);
         } else if (flags.server) {
           if (!token) throw new InputError('--token: missing (a remote worker needs a worker token)');

@@ -29,18 +29,21 @@ function requireFinite(what: string, values: ArrayLike<number>): void {
 }
 
 /**
- * The model as evaluateModel sees it, with every batch's losses checked:
- * `loss` (a val batch) and `lossesAt` (a group of HellaSwag endings) delegate
- * to `model` and throw NonFiniteLoss on a NaN or infinite value.
+ * The model as evaluateModel sees it, with a hook before every batch and
+ * every batch's losses checked: `loss` (a val batch) and `lossesAt` (a group
+ * of HellaSwag endings) call `beforeBatch`, delegate to `model` and throw
+ * NonFiniteLoss on a NaN or infinite value.
  */
-function checkedModel(model: GPT2): GPT2 {
+function checkedModel(model: GPT2, beforeBatch: () => void): GPT2 {
   const checked = Object.create(model) as GPT2;
   checked.loss = (tokens, targets) => {
+    beforeBatch();
     const out = model.loss(tokens, targets);
     requireFinite('val loss', out.dataSync());
     return out;
   };
   checked.lossesAt = (tokens, positions, targets) => {
+    beforeBatch();
     const out = model.lossesAt(tokens, positions, targets);
     requireFinite('HellaSwag loss', out.dataSync());
     return out;
@@ -87,14 +90,13 @@ export function scoreCheckpoint(
       const batches = settings.valBatches < 0 ? sideBatches : Math.min(settings.valBatches, sideBatches);
       let result: ReturnType<typeof evaluateModel>;
       try {
-        result = evaluateModel(checkedModel(model), {
+        result = evaluateModel(checkedModel(model, onProgress), {
           valPattern: files.valPattern ?? undefined,
           hellaswagPath: files.hellaswagPath ?? undefined,
           hellaswagLimit: settings.hellaswagLimit,
           batches,
           B: settings.B,
           T: settings.T,
-          onProgress: () => onProgress(),
         });
       } catch (err) {
         if (err instanceof NonFiniteLoss) throw new NonFiniteLoss(`${side} split: ${err.message}`);

@@ -381,6 +381,39 @@ export class Store {
       .immediate();
   }
 
+  /**
+   * Gives running jobs back to the queue as if never claimed (the attempt is not counted): their worker
+   * was stopped on purpose (SIGTERM, Ctrl-C, its server gone), not killed by the checkpoint. `where`
+   * picks them: one lease, or every lease of one worker. Returns the number released.
+   */
+  private release(where: string, ...args: (string | number)[]): number {
+    return this.db
+      .transaction(() => {
+        const released = this.db
+          .prepare(
+            `UPDATE jobs SET state = 'queued', attempts = MAX(attempts - 1, 0), lease_id = NULL,
+             lease_owner = NULL, lease_expires_at = NULL
+           WHERE state = 'running' AND ${where} RETURNING submission_id`,
+          )
+          .all(...args) as { submission_id: number }[];
+        for (const { submission_id } of released) {
+          this.db.prepare("UPDATE submissions SET status = 'queued' WHERE id = ?").run(submission_id);
+        }
+        return released.length;
+      })
+      .immediate();
+  }
+
+  /** Releases the job `leaseId` holds (see release); false when the lease was lost already. */
+  releaseJob(jobId: number, leaseId: string): boolean {
+    return this.release('id = ? AND lease_id = ?', jobId, leaseId) === 1;
+  }
+
+  /** Releases every job `worker` (a lease owner name) is running. */
+  releaseJobsOf(worker: string): number {
+    return this.release('lease_owner = ?', worker);
+  }
+
   /** Marks a job failed (unreadable checkpoint, evaluation error); a failed submission uses no quota. */
   failJob(jobId: number, leaseId: string, error: string): boolean {
     const now = this.now();

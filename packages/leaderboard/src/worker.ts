@@ -65,8 +65,18 @@ export interface WorkerOptions {
   log?: (line: string) => void;
 }
 
+/** A local worker's name in leases and logs, "host:pid" (its server releases its jobs by this name). */
+export function localWorkerName(pid: number): string {
+  return `${hostname()}:${pid}`;
+}
+
 function defaultName(): string {
-  return `${hostname()}:${process.pid}`;
+  return localWorkerName(process.pid);
+}
+
+export interface LocalWorkerOptions extends WorkerOptions {
+  /** Asked between evaluation batches and between polls: a reason to stop, or null to go on. */
+  stopWhen?: () => string | null;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -87,18 +97,43 @@ function failureMessage(err: unknown): string {
   }`;
 }
 
-/** Processes one job from the store if there is one; returns whether it did. */
+/**
+ * The worker was told to stop in the middle of a job (its server is gone): the
+ * job is given back to the queue, its attempt not counted.
+ */
+export class WorkerStopped extends Error {}
+
+/** The job's lease was lost (expired and reclaimed, or released by the server): stop evaluating it. */
+class LeaseLost extends Error {}
+
+/**
+ * Processes one job from the store if there is one; returns whether it did.
+ * Between evaluation batches the worker renews its lease (stopping when the
+ * lease was lost) and asks `stopWhen`: a reason to stop releases the job and
+ * throws WorkerStopped.
+ */
 export function runOneLocalJob(
   store: Store,
   setup: WorkerSetup,
   dataDir: string,
   worker: string,
   log: (line: string) => void,
+  stopWhen: () => string | null = () => null,
 ): boolean {
   const leaseMs = setup.leaseSeconds * 1000;
   const job = store.claimJob(worker, leaseMs, setup.maxAttempts);
   if (!job) return false;
   log(`job ${job.job_id}: submission ${job.submission_id} (attempt ${job.attempts})`);
+  // Renewed a tenth of a lease apart: a batch takes milliseconds, a database write is not free.
+  let renewAt = performance.now() + leaseMs / 10;
+  const betweenBatches = () => {
+    const stop = stopWhen();
+    if (stop) throw new WorkerStopped(stop);
+    if (performance.now() < renewAt) return;
+    // better-sqlite3 is synchronous, so the lease can be renewed from inside the evaluation.
+    if (!store.renewLease(job.job_id, job.lease_id, leaseMs)) throw new LeaseLost();
+    renewAt = performance.now() + leaseMs / 10;
+  };
   let score: ScoreInput;
   try {
     score = scoreCheckpoint(
@@ -106,10 +141,18 @@ export function runOneLocalJob(
       setup.heldout.manifest,
       setup.heldout.folder,
       setup.evaluation,
-      // better-sqlite3 is synchronous, so the lease can be renewed from inside the evaluation.
-      () => store.renewLease(job.job_id, job.lease_id, leaseMs),
+      betweenBatches,
     );
   } catch (err) {
+    if (err instanceof WorkerStopped) {
+      const released = store.releaseJob(job.job_id, job.lease_id);
+      log(`job ${job.job_id}: ${released ? 'given back to the queue' : 'lease lost'} (${err.message})`);
+      throw err;
+    }
+    if (err instanceof LeaseLost) {
+      log(`job ${job.job_id}: lease lost (expired, or released by the server); evaluation stopped`);
+      return true;
+    }
     const recorded = store.failJob(job.job_id, job.lease_id, failureMessage(err));
     log(`job ${job.job_id}: failed${recorded ? '' : ' (lease lost; not recorded)'}: ${String(err)}`);
     return true;
@@ -121,22 +164,32 @@ export function runOneLocalJob(
   return true;
 }
 
-/** The local worker loop over the database at `dbPath`; returns the number of jobs processed. */
-export async function runLocalWorker(dbPath: string, opts: WorkerOptions = {}): Promise<number> {
+/**
+ * The local worker loop over the database at `dbPath`; returns the number of
+ * jobs processed. `opts.stopWhen` is asked between batches and between polls;
+ * a reason to stop ends the loop (a running job is given back first).
+ */
+export async function runLocalWorker(dbPath: string, opts: LocalWorkerOptions = {}): Promise<number> {
   const log = opts.log ?? ((line: string) => console.error(line));
-  const worker = opts.name ?? defaultName();
+  const worker = opts.name ?? localWorkerName(process.pid);
+  const stopWhen = opts.stopWhen ?? (() => null);
   const store = new Store(openDatabase(dbPath));
+  let done = 0;
   try {
     await selectBackend(opts.backend ?? 'auto', { log });
-    let done = 0;
     while (!opts.signal?.aborted) {
+      const stop = stopWhen();
+      if (stop) {
+        log(`worker ${worker}: stopping (${stop})`);
+        break;
+      }
       const setup = store.getSetting<WorkerSetup>(WORKER_SETUP_KEY);
       if (!setup) {
         throw new InputError(
           `--db ${dbPath}: no evaluation setup yet (start \`course-leaderboard serve\` on it once)`,
         );
       }
-      if (runOneLocalJob(store, setup, dataDirFor(dbPath), worker, log)) {
+      if (runOneLocalJob(store, setup, dataDirFor(dbPath), worker, log, stopWhen)) {
         done++;
         continue;
       }
@@ -144,6 +197,12 @@ export async function runLocalWorker(dbPath: string, opts: WorkerOptions = {}): 
       await sleep(opts.pollMs ?? 1000, opts.signal);
     }
     return done;
+  } catch (err) {
+    if (err instanceof WorkerStopped) {
+      log(`worker ${worker}: stopping (${err.message})`);
+      return done;
+    }
+    throw err;
   } finally {
     store.db.close();
   }

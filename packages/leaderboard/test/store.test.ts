@@ -126,6 +126,22 @@ describe('job leases', () => {
     expect(store.countedSubmissionsSince(student, 0)).toBe(0);
   });
 
+  test('a released job goes back to the queue with its attempt not counted; only its lease holder releases it', () => {
+    const { store } = freshStore();
+    const id = queueOne(store);
+    const first = store.claimJob('host:11', 10_000, 3)!;
+    expect(store.releaseJob(first.job_id, 'not-the-lease')).toBe(false);
+    expect(store.releaseJob(first.job_id, first.lease_id)).toBe(true);
+    expect(store.submission(id)!.status).toBe('queued');
+    // Claimed at once (no lease to wait for), still as attempt 1.
+    const second = store.claimJob('host:12', 10_000, 3)!;
+    expect(second.attempts).toBe(1);
+    expect(store.releaseJob(first.job_id, first.lease_id)).toBe(false);
+    expect(store.releaseJobsOf('host:11')).toBe(0);
+    expect(store.releaseJobsOf('host:12')).toBe(1);
+    expect(store.claimJob('host:13', 10_000, 3)!.attempts).toBe(1);
+  });
+
   test('jobs are claimed oldest first', () => {
     const { store } = freshStore();
     const a = queueOne(store, 'a');
