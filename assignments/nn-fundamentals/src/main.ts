@@ -1,7 +1,8 @@
 /**
  * `npm run -w @course/assignment-nn-fundamentals start [-- --out DIR]`:
  * computes every reference answer, prints it with its working, and writes
- * references.json, answers.json and references.md to DIR (default ./output).
+ * references.json, answers.json and references.md to DIR (default ./output, in the folder
+ * npm was started from).
  */
 import { pathToFileURL } from 'node:url';
 import { reportError, selectBackend } from '@course/models';
@@ -36,7 +37,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const value = `${fmt(r.value)}${r.unit ? ` ${r.unit}` : ''}`;
       io.stdout.write(`${r.id.padEnd(width)}  ${r.question}: ${value}    (${r.working})\n`);
     }
-    const out = values.out === undefined ? 'output' : fromInvocationDir(values.out);
+    // Like any relative --out: from where npm was started (npm -w runs us in the assignment folder).
+    const out = fromInvocationDir(values.out ?? 'output');
     for (const path of writeReferences(refs, out)) io.stderr.write(`wrote ${path}\n`);
     return 0;
   } catch (err) {

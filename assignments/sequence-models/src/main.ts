@@ -51,7 +51,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       ...DEFAULT_RUN_OPTIONS,
       sentiment: { ...DEFAULT_RUN_OPTIONS.sentiment, epochs },
       limit,
-      out: values.out === undefined ? 'output' : fromInvocationDir(values.out),
+      // Like any relative --out: from where npm was started (npm -w runs us in the assignment folder).
+      out: fromInvocationDir(values.out ?? 'output'),
       log,
     });
     io.stdout.write(`${attentionMarkdown(results.attention)}\n`);
