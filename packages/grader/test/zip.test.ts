@@ -40,7 +40,7 @@ describe('zipStore', () => {
       ['empty.txt', 0o644],
       ['data/binary.bin', 0o644],
     ]);
-    back.forEach((e, i) => expect(e.data.equals(entries[i].data), e.name).toBe(true));
+    for (const [i, e] of back.entries()) expect(e.data.equals(entries[i].data), e.name).toBe(true);
 
     const file = join(tempDir('zip-'), 'a.zip');
     writeFileSync(file, zip);
