@@ -788,6 +788,75 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('native kernels equal cpu'), () => {
     });
   });
 
+  describe('float32 tensors cast from int32 or bool', () => {
+    // tfjs's cpu Cast to float32 keeps the Int32Array / Uint8Array under the new dtype:
+    // the native kernels must hand such tensors to the cpu kernel, not fail on them.
+    const ints = randomInts(12, 5, -3, 4);
+    const flags = Uint8Array.from(ints, (v) => (v > 0 ? 1 : 0));
+    const asFloat = () => tf.cast(tf.tensor(ints, [3, 4], 'int32'), 'float32');
+    const boolAsFloat = () => tf.cast(tf.tensor(flags, [3, 4], 'bool'), 'float32');
+
+    it('binary, unary, reductions, softmax, matMul, layout ops', async () => {
+      const x = fixed([3, 4], 1);
+      await check(tf.Multiply, 'bool mask', () => tf.mul(x(), boolAsFloat()), {}, 'js');
+      await check(tf.Sub, 'int32 mask', () => tf.sub(1, asFloat()), {}, 'js');
+      await check(tf.AddN, 'int32', () => tf.addN([asFloat(), x()]), {}, 'js');
+      await check(tf.Exp, 'int32', () => tf.exp(asFloat()), { rtol: 1e-6 }, 'js');
+      await check(tf.Sum, 'bool', () => tf.sum(boolAsFloat(), 1), {}, 'js');
+      await check(tf.Softmax, 'int32', () => tf.softmax(asFloat()), { rtol: 1e-6 }, 'js');
+      await check(
+        tf.BatchMatMul,
+        'int32',
+        () => tf.matMul(asFloat(), x(), false, true),
+        { rtol: 1e-6 },
+        'js',
+      );
+      await check(tf.Transpose, 'int32', () => tf.transpose(asFloat()), {}, 'js');
+      await check(tf.Slice, 'int32', () => tf.slice(asFloat(), [1, 1], [2, 2]), {}, 'js');
+      await check(tf.SplitV, 'int32', () => tf.split(asFloat(), 2, 1), {}, 'js');
+      await check(tf.Concat, 'int32', () => tf.concat([asFloat(), x()]), {}, 'js');
+      await check(
+        tf.PadV2,
+        'int32',
+        () =>
+          tf.pad(asFloat(), [
+            [1, 0],
+            [0, 1],
+          ]),
+        {},
+        'js',
+      );
+      await check(
+        tf.GatherV2,
+        'bool ids as int32',
+        () => tf.gather(x(), tf.cast(tf.tensor1d(flags, 'bool'), 'int32')),
+        {},
+        'js',
+      );
+      await check(
+        tf.GatherV2,
+        'int32 table as float32',
+        () => tf.gather(asFloat(), tf.tensor1d([2, 0], 'int32')),
+        {},
+        'js',
+      );
+      await check(
+        tf.UnsortedSegmentSum,
+        'bool ids as int32',
+        () => tf.unsortedSegmentSum(fixed([12], 1)(), tf.cast(tf.tensor1d(flags, 'bool'), 'int32'), 2),
+        { rtol: 1e-6 },
+        'js',
+      );
+    });
+
+    it("tf.max's gradient (a bool mask cast to float32)", async () => {
+      const x = fixed([5, 7], 3);
+      await expectSameOnBoth('grad of Σ max(x, 1)', () =>
+        tf.grad((t: tf.Tensor) => tf.sum(tf.max(t, 1)))(x()),
+      );
+    });
+  });
+
   it('every kernel in NATIVE_KERNELS is covered by a case above', () => {
     const missing = Object.keys(NATIVE_KERNELS).filter((name) => !COVERED.has(name));
     expect(missing).toEqual([]);

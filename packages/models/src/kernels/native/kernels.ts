@@ -59,7 +59,21 @@ const REDUCE_OPS: Record<string, number> = {
   [tf.Prod]: 4,
 };
 
-const isFloat = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === 'float32');
+/**
+ * Float32 tensors held in Float32Arrays. Not every float32 tensor is: tfjs's
+ * cpu Cast from int32 or bool to float32 keeps the Int32Array / Uint8Array
+ * (tf.max's gradient casts a bool mask so, BERT casts its int32 padding mask);
+ * those go to the cpu kernel, which reads any array.
+ */
+function isFloat(backend: unknown, ...ts: tf.TensorInfo[]): boolean {
+  const nb = backend as NativeBackend;
+  return ts.every((t) => t.dtype === 'float32' && nb.valuesOf(t) instanceof Float32Array);
+}
+
+/** An int32 tensor held in an Int32Array (a bool tensor cast to int32 keeps its Uint8Array). */
+function isInt32(backend: unknown, t: tf.TensorInfo): boolean {
+  return t.dtype === 'int32' && (backend as NativeBackend).valuesOf(t) instanceof Int32Array;
+}
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 function stridesOf(shape: number[]): number[] {
@@ -91,7 +105,7 @@ function binaryKernel(name: string): Kernel {
   const op = BINARY_OPS[name];
   return ({ inputs, backend }) => {
     const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    if (!isFloat(a, b)) return null;
+    if (!isFloat(backend, a, b)) return null;
     const nb = backend as NativeBackend;
     const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const out = nb.allocFloat32(size(shape));
@@ -110,7 +124,7 @@ function binaryKernel(name: string): Kernel {
 
 function addN({ inputs, backend }: KernelArgs): tf.TensorInfo | null {
   const tensors = inputs as unknown as tf.TensorInfo[];
-  if (!isFloat(...tensors)) return null;
+  if (!isFloat(backend, ...tensors)) return null;
   const nb = backend as NativeBackend;
   const shape = tensors[0].shape;
   const n = size(shape);
@@ -128,7 +142,7 @@ function unaryKernel(name: string): Kernel {
   const op = UNARY_OPS[name];
   return ({ inputs, backend, attrs }) => {
     const { x } = inputs as { x: tf.TensorInfo };
-    if (!isFloat(x)) return null;
+    if (!isFloat(backend, x)) return null;
     const nb = backend as NativeBackend;
     const alpha = name === tf.LeakyRelu || name === tf.Step ? Number((attrs as { alpha: number }).alpha) : 0;
     const out = nb.allocFloat32(size(x.shape));
@@ -152,7 +166,7 @@ function reduceKernel(name: string): Kernel {
   const op = REDUCE_OPS[name];
   return ({ inputs, backend, attrs }) => {
     const { x } = inputs as { x: tf.TensorInfo };
-    if (!isFloat(x) || x.shape.length === 0) return null;
+    if (!isFloat(backend, x) || x.shape.length === 0) return null;
     const a = attrs as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(a.axis ?? a.reductionIndices ?? [], x.shape);
     if (axes.length === 0) return null;
@@ -173,7 +187,7 @@ function softmaxKernel(log: boolean): Kernel {
     const { logits } = inputs as { logits: tf.TensorInfo };
     const dim = (attrs as { dim?: number; axis?: number }).dim ?? (attrs as { axis: number }).axis;
     const rank = logits.shape.length;
-    if (!isFloat(logits) || rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
+    if (!isFloat(backend, logits) || rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
     const nb = backend as NativeBackend;
     const cols = logits.shape[rank - 1];
     const rows = size(logits.shape) / cols;
@@ -193,7 +207,7 @@ function softmaxKernel(log: boolean): Kernel {
 function batchMatMul({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
-  if (!isFloat(a, b) || a.shape.length < 2 || b.shape.length < 2) return null;
+  if (!isFloat(backend, a, b) || a.shape.length < 2 || b.shape.length < 2) return null;
   const nb = backend as NativeBackend;
   const ra = a.shape.length;
   const rb = b.shape.length;
@@ -254,7 +268,7 @@ function gatherStrided(
 function transpose({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const { x } = inputs as { x: tf.TensorInfo };
   const { perm } = attrs as unknown as tf.TransposeAttrs;
-  if (!isFloat(x)) return null;
+  if (!isFloat(backend, x)) return null;
   const strides = stridesOf(x.shape);
   return gatherStrided(
     backend as NativeBackend,
@@ -273,7 +287,7 @@ function sliceOf(nb: NativeBackend, x: tf.TensorInfo, begin: number[], sizes: nu
 
 function slice({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const { x } = inputs as { x: tf.TensorInfo };
-  if (!isFloat(x)) return null;
+  if (!isFloat(backend, x)) return null;
   const { begin, size: sizes } = attrs as unknown as tf.SliceAttrs;
   const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, sizes);
   tf.slice_util.assertParamsValid(x as tf.Tensor, b, s);
@@ -282,7 +296,7 @@ function slice({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
 
 function splitV({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] | null {
   const { x } = inputs as { x: tf.TensorInfo };
-  if (!isFloat(x)) return null;
+  if (!isFloat(backend, x)) return null;
   const { numOrSizeSplits, axis } = attrs as unknown as tf.SplitVAttrs;
   const $axis = tf.util.parseAxisParam(axis, x.shape)[0];
   const splitSizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, $axis);
@@ -298,7 +312,7 @@ function splitV({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] | null 
 
 function concat({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const tensors = (inputs as unknown as tf.TensorInfo[]).filter((t) => size(t.shape) > 0);
-  if (tensors.length === 0 || !isFloat(...tensors)) return null;
+  if (tensors.length === 0 || !isFloat(backend, ...tensors)) return null;
   const axis = tf.util.parseAxisParam((attrs as unknown as tf.ConcatAttrs).axis, tensors[0].shape)[0];
   const outShape = tf.backend_util.computeOutShape(
     tensors.map((t) => t.shape),
@@ -325,7 +339,7 @@ function concat({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
 
 function padV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const { x } = inputs as { x: tf.TensorInfo };
-  if (!isFloat(x)) return null;
+  if (!isFloat(backend, x)) return null;
   const { paddings, constantValue } = attrs as unknown as tf.PadV2Attrs;
   const nb = backend as NativeBackend;
   const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
@@ -351,7 +365,8 @@ function padV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
 function gatherV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
   const { axis, batchDims } = attrs as unknown as tf.GatherV2Attrs;
-  if (!isFloat(x) || indices.dtype !== 'int32' || batchDims !== 0 || x.shape.length === 0) return null;
+  if (!isFloat(backend, x) || !isInt32(backend, indices) || batchDims !== 0 || x.shape.length === 0)
+    return null;
   if (tf.util.parseAxisParam(axis, x.shape)[0] !== 0) return null;
   const nb = backend as NativeBackend;
   const rowShape = x.shape.slice(1);
@@ -368,7 +383,7 @@ function gatherV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null 
 function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
   const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
-  if (!isFloat(x) || segmentIds.dtype !== 'int32') return null;
+  if (!isFloat(backend, x) || !isInt32(backend, segmentIds)) return null;
   const prefix = segmentIds.shape.length;
   if (segmentIds.shape.some((d, i) => d !== x.shape[i])) return null;
   const nb = backend as NativeBackend;
