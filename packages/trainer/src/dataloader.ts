@@ -11,8 +11,19 @@
  * every reset (start, and each new epoch) and the sample order at every shard
  * load, both as Fisher–Yates over the identity (j = randint32 % (i+1)).
  * Unshuffled (the val loader): shards and samples in order; reset before every eval.
+ *
+ * With `vocabSize`, every shard is checked when it is loaded (before any of its
+ * tokens is used): a token ≥ vocabSize is an InputError naming the shard, the
+ * token's position and value (llm.c would read past its embedding table).
  */
-import { expandShardPattern, InputError, MT19937, readShard, readShardHeader } from '@course/models';
+import {
+  expandShardPattern,
+  formatError,
+  InputError,
+  MT19937,
+  readShard,
+  readShardHeader,
+} from '@course/models';
 
 export interface Batch {
   /** B·T input tokens, row-major [B, T]. */
@@ -45,14 +56,16 @@ export class DataLoader {
   private sampleIndex = 0;
   private tokens: Uint16Array = new Uint16Array(0);
   private loadedFile = -1;
+  private readonly vocabSize: number | undefined;
 
   constructor(
     pattern: string,
     B: number,
     T: number,
-    opts: { shuffle: boolean; seed?: number; flag?: string },
+    opts: { shuffle: boolean; seed?: number; flag?: string; vocabSize?: number },
   ) {
     this.files = expandShardPattern(pattern);
+    this.vocabSize = opts.vocabSize;
     this.B = B;
     this.T = T;
     this.shuffle = opts.shuffle;
@@ -136,6 +149,7 @@ export class DataLoader {
     if (file !== this.loadedFile) {
       this.tokens = readShard(this.files[file]);
       this.loadedFile = file;
+      if (this.vocabSize !== undefined) checkTokens(this.files[file], this.tokens, this.vocabSize);
     }
     if (this.rng && permuteSamples) this.sampleOrder = this.permutation(this.samplesInShard);
   }
@@ -149,5 +163,14 @@ export class DataLoader {
       [order[i], order[j]] = [order[j], order[i]];
     }
     return order;
+  }
+}
+
+/** Every token of a shard is below the model's vocabulary size. */
+export function checkTokens(file: string, tokens: Uint16Array, vocabSize: number): void {
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] >= vocabSize) {
+      throw formatError(file, `token ${i}`, tokens[i], `< ${vocabSize} (the model's vocab_size V)`);
+    }
   }
 }

@@ -181,7 +181,11 @@ export function evaluateModel(model: GPT2, opts: EvalOptions): EvalResult {
   if (opts.valPattern) {
     if (T > model.config.maxSeqLen)
       throw new InputError(`-t ${T}: longer than the model's maxT ${model.config.maxSeqLen}`);
-    const loader = new DataLoader(opts.valPattern, B, T, { shuffle: false, flag: '--val' });
+    const loader = new DataLoader(opts.valPattern, B, T, {
+      shuffle: false,
+      flag: '--val',
+      vocabSize: model.config.vocabSize,
+    });
     batches = valBatchCount(loader, opts.batches ?? 20);
     val = valLoss(model, loader, batches);
   }

@@ -35,11 +35,11 @@
  * records. A file that does not parse, or has the wrong shape, is an
  * InputError naming the file and field, and is never overwritten.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { BudgetError, formatError, InputError, writeFileAtomic } from '@course/models';
+import { BudgetError, CourseError, formatError, InputError, writeFileAtomic } from '@course/models';
 import { formatUsd } from './cost.js';
 import { processAlive, withFileLock } from './file-lock.js';
 
@@ -91,7 +91,15 @@ function isObject(x: unknown): x is Json {
 }
 
 function readLedgerFile(path: string): { budgetUsd: number | null; runs: LedgerRun[] } {
-  return parseLedger(readFileSync(path, 'utf8'), path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new InputError(`${path}: found a folder, expected a ledger file (--ledger)`);
+    throw new InputError(`${path}: cannot read the ledger (${code}); pass --ledger with a file you can read`);
+  }
+  return parseLedger(text, path);
 }
 
 /**
@@ -220,14 +228,31 @@ function refresh(ledger: Ledger): void {
  * as read, write the result atomically. Nothing is written if `change` throws.
  */
 function update(ledger: Ledger, change: () => void): void {
-  mkdirSync(dirname(ledger.path), { recursive: true });
-  withFileLock(`${ledger.path}.lock`, () => {
-    refresh(ledger);
-    change();
-    const file = { version: LEDGER_VERSION, budgetUsd: ledger.budgetUsd, runs: ledger.runs };
-    writeFileAtomic(ledger.path, `${JSON.stringify(file, null, 2)}\n`);
-  });
+  const { path } = ledger;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    withFileLock(`${path}.lock`, () => {
+      if (existsSync(path)) accessSync(path, constants.W_OK); // the rename below would replace a read-only file
+      refresh(ledger);
+      change();
+      const file = { version: LEDGER_VERSION, budgetUsd: ledger.budgetUsd, runs: ledger.runs };
+      writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
+    });
+  } catch (err) {
+    throw ledgerWriteError(path, err);
+  }
   ledger.lastWriteMs = ledger.clock();
+}
+
+/** A file-system error while writing the ledger as an InputError naming it; other errors unchanged. */
+function ledgerWriteError(path: string, err: unknown): unknown {
+  if (err instanceof CourseError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ELOCKED') return new InputError((err as Error).message);
+  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return err;
+  return new InputError(
+    `${path}: cannot write the ledger (${(err as Error).message}); pass --ledger with a file in a folder you can write to`,
+  );
 }
 
 /** Writes the ledger now (after taking in others' changes). */

@@ -16,7 +16,16 @@
  * (the bin exits 128 + the signal's number: 130, 143). An error finishes it as
  * "failed", one that escapes everything (uncaught) too, just before the process dies.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   BudgetError,
@@ -138,6 +147,34 @@ function watchStopSignals(): { received: () => StopSignal | null; dispose: () =>
 /** Lets the event loop run (signal handlers, timers), e.g. between steps. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * Creates the -o folder if needed; one that cannot be made or written, or a
+ * file in its place, is an InputError naming it (not a stack trace).
+ */
+export function ensureOutputDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new InputError(
+        `-o ${dir}: found a file (at or above it), expected a folder for the run's outputs`,
+      );
+    }
+    throw new InputError(`-o ${dir}: cannot write there (${code}); choose a folder you can write to`);
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new InputError(`-o ${dir}: found a file, expected a folder for the run's outputs`);
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new InputError(
+      `-o ${dir}: cannot write there (${(err as NodeJS.ErrnoException).code}); choose a folder you can write to`,
+    );
+  }
+}
+
 /** The largest step with a DONE_%08d marker in `dir`, or null. */
 export function latestDoneStep(dir: string): number | null {
   if (!existsSync(dir)) return null;
@@ -156,7 +193,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
 
   // ---- model: -y resume, -e checkpoint, or random init from -1d/-1c/-1h
   const dir = opts.outputDir;
-  mkdirSync(dir, { recursive: true });
+  ensureOutputDir(dir);
   const resumeStep = opts.resume ? latestDoneStep(dir) : null;
   let config: GPT2Config;
   let params: Float32Array;
@@ -192,10 +229,15 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   const trainLoader = new DataLoader(opts.overfitSingleBatch ? opts.valPattern : opts.trainPattern, B, T, {
     shuffle: !opts.overfitSingleBatch,
     flag: opts.overfitSingleBatch ? '-iv' : '-id',
+    vocabSize: config.vocabSize,
   });
   let valLoader: DataLoader | null = null;
   try {
-    valLoader = new DataLoader(opts.valPattern, B, T, { shuffle: false, flag: '-iv' });
+    valLoader = new DataLoader(opts.valPattern, B, T, {
+      shuffle: false,
+      flag: '-iv',
+      vocabSize: config.vocabSize,
+    });
   } catch (err) {
     if (!(err instanceof InputError) || !/no file matches/.test(err.message)) throw err;
     io.warn(`val data not found at ${opts.valPattern}, skipping validation`);

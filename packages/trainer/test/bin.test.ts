@@ -4,12 +4,13 @@
  * a user's mistake. Needs the build (`npm test` builds first); skipped without it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeShard } from '@course/models';
 import { describe, expect, test } from 'vitest';
-import { tinyDataDir } from './helpers/tiny-data.js';
+import { cyclicTokens, tinyDataDir } from './helpers/tiny-data.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'train_gpt2cu.js');
 const built = existsSync(BIN);
@@ -17,14 +18,34 @@ if (!built)
   console.warn(`bin.test.ts skipped: ${BIN} is missing (run \`npm run build\`; \`npm test\` builds first)`);
 
 const work = mkdtempSync(join(tmpdir(), 'course-bin-'));
+/**
+ * Permission checks mean nothing to root: as root, the cases about folders one
+ * cannot write run the bin as the unprivileged user "nobody" (uid 65534).
+ */
+const asRoot = process.getuid?.() === 0;
+const unprivileged = asRoot ? { uid: 65534, gid: 65534 } : {};
+/** A folder the bin (as that user) can read and write, and one it can only read. */
+function folders(): { writable: string; readOnly: string } {
+  const writable = mkdtempSync(join(work, 'perm-'));
+  chmodSync(work, 0o755);
+  chmodSync(writable, 0o777);
+  const readOnly = join(writable, 'read-only');
+  mkdirSync(readOnly);
+  chmodSync(readOnly, 0o555);
+  return { writable, readOnly };
+}
 
 /** Runs the bin to completion (asynchronously, so the cases run side by side). */
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  opts: { uid?: number; gid?: number } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     // cwd: an empty folder, so llm.c's relative default paths (data/…, log) match nothing of the repo
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: work,
       env: { ...process.env, COURSE_BACKEND: 'cpu' },
+      ...opts,
     });
     let stdout = '';
     let stderr = '';
@@ -84,6 +105,76 @@ describe.skipIf(!built).concurrent('train_gpt2cu (compiled bin, as a subprocess)
     expect(stderr).toContain(corrupt);
     expect(stderr).toContain('magic');
     expect(stderr).toContain('12345678');
+    expectNoStackTrace(stderr);
+  });
+
+  const tiny = ['-e', data.initCheckpoint, '-b', '2', '-t', '32', '-d', '64', '-x', '2', '-s', '0'];
+
+  test('-o naming a file, or a folder under a file, exits 2 naming the path', async () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'not a folder');
+    for (const out of [file, join(file, 'run')]) {
+      const { status, stderr } = await run([
+        ...tiny,
+        ...dataArgs,
+        '-o',
+        out,
+        '--ledger',
+        join(work, 'o.json'),
+      ]);
+      expect(status, stderr).toBe(2);
+      expect(stderr).toContain(`-o ${out}`);
+      expect(stderr).toContain('expected a folder');
+      expectNoStackTrace(stderr);
+    }
+  });
+
+  test('-o in a folder one cannot write exits 2 naming the path', async () => {
+    const { readOnly } = folders();
+    chmodSync(data.dir, 0o755);
+    const out = join(readOnly, 'run');
+    const ledger = join(readOnly, '..', 'ro.json');
+    const { status, stderr } = await run([...tiny, ...dataArgs, '-o', out, '--ledger', ledger], unprivileged);
+    expect(status, stderr).toBe(2);
+    expect(stderr).toContain(`-o ${out}`);
+    expect(stderr).toContain('cannot write');
+    expectNoStackTrace(stderr);
+  });
+
+  test('a ledger one cannot write (its folder, or the file itself) exits 2 naming it', async () => {
+    const { writable, readOnly } = folders();
+    chmodSync(data.dir, 0o755);
+    const lockedFile = join(writable, 'locked.json');
+    writeFileSync(lockedFile, '{"version": 1, "budgetUsd": null, "runs": []}\n');
+    chmodSync(lockedFile, 0o444);
+    for (const ledger of [join(readOnly, 'budget.json'), lockedFile]) {
+      const out = mkdtempSync(join(writable, 'run-'));
+      chmodSync(out, 0o777);
+      const { status, stderr } = await run(
+        [...tiny, ...dataArgs, '-o', out, '--ledger', ledger],
+        unprivileged,
+      );
+      expect(status, stderr).toBe(2);
+      expect(stderr).toContain(ledger);
+      expect(stderr).toContain('cannot write the ledger');
+      expectNoStackTrace(stderr);
+    }
+  });
+
+  test('a shard token at or above the vocabulary size exits 2 naming the shard, position and token', async () => {
+    const dir = mkdtempSync(join(work, 'bad-shard-'));
+    const tokens = cyclicTokens(3000, 37, 1);
+    tokens[100] = 50000; // the tiny model's vocab_size is 64
+    writeShard(join(dir, 'bad_train_000001.bin'), tokens);
+    const { status, stderr } = await run([
+      ...tiny,
+      ...['-i', join(dir, 'bad_train_*.bin'), '-j', data.valPattern, '--backend', 'cpu'],
+      ...['-o', join(dir, 'run'), '--ledger', join(dir, 'budget.json')],
+    ]);
+    expect(status, stderr).toBe(2);
+    expect(stderr).toContain(join(dir, 'bad_train_000001.bin'));
+    expect(stderr).toContain('token 100');
+    expect(stderr).toContain('found 50000, expected < 64');
     expectNoStackTrace(stderr);
   });
 

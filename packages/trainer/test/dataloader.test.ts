@@ -154,4 +154,19 @@ describe('DataLoader (llm.c dataloader.h, one process)', () => {
     writeShard(small, positionTokens(BT + 1, 0));
     expect(take(make(), 2)).toEqual([expectedBatch(0, 0), expectedBatch(0, 0)]);
   });
+
+  test('with vocabSize, a token at or above it is an InputError naming the shard, position and token', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'course-loader-vocab-'));
+    const first = join(dir, 'v_train_000001.bin');
+    const second = join(dir, 'v_train_000002.bin');
+    const tokens = Uint16Array.from({ length: 200 }, (_, i) => i % 64); // 0..63: all below 64
+    writeShard(first, tokens);
+    tokens[150] = 64;
+    writeShard(second, tokens);
+    const loader = new DataLoader(join(dir, 'v_train_*.bin'), 2, 8, { shuffle: false, vocabSize: 64 });
+    const samples = Math.floor((200 - 1) / 16); // of the first shard, all fine
+    for (let i = 0; i < samples; i++) loader.nextBatch();
+    expect(() => loader.nextBatch()).toThrow(`${second}: token 150: found 64, expected < 64`);
+    expect(() => new DataLoader(second, 2, 8, { shuffle: false, vocabSize: 65 })).not.toThrow();
+  });
 });

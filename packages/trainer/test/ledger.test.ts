@@ -295,6 +295,12 @@ describe('a bad ledger file', () => {
     }
   });
 
+  it('a folder given as the ledger is an InputError naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-dir-'));
+    expect(() => openLedger(dir)).toThrow(InputError);
+    expect(() => openLedger(dir)).toThrow(`${dir}: found a folder, expected a ledger file`);
+  });
+
   it('that goes bad while a run is going is not overwritten either', () => {
     const path = ledgerPath();
     const ledger = openLedger(path);
