@@ -22,6 +22,7 @@ import {
   evaluateModel,
   formatBudgetReport,
   formatHellaSwag,
+  formatValLoss,
   loadRun,
   openLedger,
   parseTrainArgs,
@@ -32,6 +33,15 @@ import {
 } from '@course/trainer';
 
 const HANDOUT_BUDGET_USD = 20;
+/**
+ * Val loss is an average over batches, so each place says over how many: the
+ * training runs' -m, step 3's course eval, and the leaderboard's quick scoring.
+ */
+const TRAIN_VAL_BATCHES = 10;
+const EVAL_VAL_BATCHES = 20;
+const BOARD_VAL_BATCHES = 10;
+const B = 4;
+const T = 64;
 const LEARNING_RATES = ['1e-2', '1e-3'];
 const DEMO_STUDENTS = ['ada', 'grace'];
 
@@ -54,7 +64,8 @@ async function main(): Promise<number> {
     const dir = join(out, `q1_lr${lr}`);
     const argv = [
       ...['-o', dir, '-1d', '1', '-1c', '64', '-1h', '1', '-l', lr, '-x', steps, '-u', '20'],
-      ...['-b', '4', '-t', '64', '-d', '256', '-v', '50', '-m', '10', '-s', '0', '-n', steps],
+      ...['-b', String(B), '-t', String(T), '-d', '256', '-v', '50', '-m', String(TRAIN_VAL_BATCHES)],
+      ...['-s', '0', '-n', steps],
       ...['-id', data.trainPattern, '-iv', data.valPattern, '-ih', hellaswag],
       ...['--ledger', ledger, '--budget-usd', String(HANDOUT_BUDGET_USD)],
     ];
@@ -70,14 +81,13 @@ async function main(): Promise<number> {
     const r = evaluateModel(model, {
       valPattern: data.valPattern,
       hellaswagPath: hellaswag,
-      batches: 20,
-      B: 4,
-      T: 64,
+      batches: EVAL_VAL_BATCHES,
+      B,
+      T,
     });
     model.dispose();
-    say(
-      `${dir}: val loss ${r.val_loss?.toFixed(4)} | HellaSwag ${formatHellaSwag(r.hellaswag_acc ?? 0, r.hellaswag_n)}`,
-    );
+    const val = formatValLoss(r.val_loss ?? Number.NaN, { batches: r.val_batches, B: r.B, T: r.T });
+    say(`${dir}: ${val} | HellaSwag ${formatHellaSwag(r.hellaswag_acc ?? 0, r.hellaswag_n)}`);
   }
 
   say('\n== 4. plots, tuning table, budget');
@@ -96,6 +106,9 @@ async function main(): Promise<number> {
     say(`  ${dir}/ (main.log, metrics.jsonl, run.json, ${checkpointFileName(Number(steps))})`);
 
   say('\n== 5. class leaderboard: submit both checkpoints, score them on the held-out split');
+  say(
+    `(the board's val loss averages ${BOARD_VAL_BATCHES} batches of ${B}×${T} per split, step 3's ${EVAL_VAL_BATCHES} batches: so the two differ)`,
+  );
   const once = process.argv.includes('--once') || process.env.CI === 'true';
   // A fresh class each time: the demo students are added anew.
   rmSync(join(out, 'leaderboard'), { recursive: true, force: true });
@@ -109,7 +122,7 @@ async function main(): Promise<number> {
     val: data.valPattern,
     hellaswag: data.hellaswagPath,
     arch: { depth: 1, channels: 64, heads: 1 },
-    evaluation: { valBatches: 10, hellaswagLimit: 100 },
+    evaluation: { valBatches: BOARD_VAL_BATCHES, B, T, hellaswagLimit: 100 },
     dir: join(out, 'leaderboard'),
     once,
     log: say,

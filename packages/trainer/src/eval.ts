@@ -31,6 +31,19 @@ export function valLoss(model: GPT2, loader: DataLoader, batches: number): numbe
   return sum / batches;
 }
 
+/**
+ * "val loss 4.1235 (20 batches of 4×64)": a val loss as every tool prints it,
+ * with what it averages, since losses over different batches differ.
+ */
+export function formatValLoss(
+  loss: number,
+  over: { batches: number; B: number; T: number },
+  decimals = 4,
+): string {
+  const batches = `${over.batches} batch${over.batches === 1 ? '' : 'es'}`;
+  return `val loss ${loss.toFixed(decimals)} (${batches} of ${over.B}×${over.T})`;
+}
+
 /** How many val batches `-m` asks for: -1 = the whole split (llm.c: ntok / (B·T)). */
 export function valBatchCount(loader: DataLoader, maxSteps: number): number {
   const whole = Math.floor(loader.totalTokens / (loader.B * loader.T));

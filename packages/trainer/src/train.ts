@@ -55,7 +55,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AdamW } from './adamw.js';
 import { formatProbeCost, formatUsd, PROBE_LAST_STEP, type ProbeCost, probeCost } from './cost.js';
 import { DataLoader } from './dataloader.js';
-import { hellaswagAccuracy, valBatchCount, valLoss } from './eval.js';
+import { formatValLoss, hellaswagAccuracy, valBatchCount, valLoss } from './eval.js';
 import {
   checkProjection,
   finishRun,
@@ -390,7 +390,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
       await checkSignals();
       if (valLoader && (step % opts.valEvery === 0 || last)) {
         finalVal = valLoss(model, valLoader, valBatches);
-        io.log(`val loss ${finalVal.toFixed(6)}`);
+        io.log(formatValLoss(finalVal, { batches: valBatches, B, T }, 6)); // llm.c's %f, and what it averages
         mainLog.val(step, finalVal);
         metrics.write({ step, val_loss: finalVal, cost_usd: spend() });
         await checkSignals();

@@ -14,7 +14,7 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DataLoader } from '../src/dataloader.js';
-import { accuracyInterval, hellaswagAccuracy, valLoss } from '../src/eval.js';
+import { accuracyInterval, formatValLoss, hellaswagAccuracy, valLoss } from '../src/eval.js';
 
 const config = gpt2Config({ depth: 1, channels: 16, heads: 2, vocabSize: 64, maxSeqLen: 32 });
 const V = config.vocabSize;
@@ -132,6 +132,17 @@ function randomExamples(count: number, seed: number): HellaSwagExample[] {
     endings: [0, 1, 2, 3].map(() => tokens(1 + Math.floor(rand() * 9))),
   }));
 }
+
+describe('formatValLoss', () => {
+  test('says over how many batches of B×T the loss was averaged', () => {
+    expect(formatValLoss(4.123456789, { batches: 20, B: 4, T: 64 })).toBe(
+      'val loss 4.1235 (20 batches of 4×64)',
+    );
+    expect(formatValLoss(4.123456789, { batches: 1, B: 8, T: 1024 }, 6)).toBe(
+      'val loss 4.123457 (1 batch of 8×1024)',
+    );
+  });
+});
 
 describe('hellaswagAccuracy', () => {
   const examples = randomExamples(12, 5);

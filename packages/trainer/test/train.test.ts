@@ -48,7 +48,15 @@ describe('train_gpt2cu training run', () => {
 
   test("main.log follows llm.c's order: tel and eval before trl, evaluation at the last step, no trl there", async () => {
     const out = mkdtempSync(join(tmpdir(), 'course-order-'));
-    await train(parseTrainArgs(args(out, ['-x', '6', '-v', '3'])), quiet);
+    const printed: string[] = [];
+    await train(parseTrainArgs(args(out, ['-x', '6', '-v', '3'])), {
+      log: (l) => printed.push(l),
+      warn: () => {},
+    });
+    // Each val loss says what it averages: -m 2 batches of -b 2 × -t 32 tokens, at steps 0, 3 and 6.
+    const valLines = printed.filter((l) => l.startsWith('val loss'));
+    expect(valLines).toHaveLength(3);
+    for (const l of valLines) expect(l).toMatch(/^val loss \d+\.\d{6} \(2 batches of 2×32\)$/);
     const lines = readFileSync(join(out, 'main.log'), 'utf8').trim().split('\n');
     const kinds = lines.map((l) =>
       l
