@@ -12,6 +12,7 @@ import { InputError, reportError } from '@course/models';
 import { Command, CommanderError, Option } from 'commander';
 import { gradeBatch, gradebookCsv, loadOverrides, writeBatch } from './batch.js';
 import { type Grade, type GradeOptions, gradeLoaded } from './grade.js';
+import { packageAutograder } from './package.js';
 import { quietTfjsBanner } from './quiet-tfjs.js';
 import { feedbackMarkdown, gradescopeResults, resultsJson, studentResults } from './results.js';
 import { DEFAULT_LIMITS, loadSpec } from './spec.js';
@@ -217,6 +218,7 @@ Examples:
   course-grade assignments/gpt2-tuning/spec.json /autograder > /autograder/results/results.json
   course-grade spec.json submissions/* --out graded --overrides ta-scores.json
   course-grade spec.json --regrade graded --overrides ta-scores.json   (from graded/submissions/*/raw)
+  course-grade package spec.json --out autograder.zip   (Gradescope's autograder: spec, setup.sh, run_autograder)
 Exit codes: 0 graded (whatever the scores), 2 bad spec, flags or overrides
 (or a --regrade copy refused: it no longer matches its manifest), 1 internal error.`,
   );
@@ -270,11 +272,32 @@ function render(format: GradeFlags['format'], spec: ReturnType<typeof loadSpec>,
   return resultsJson(gradescopeResults(grades[0]));
 }
 
+/** `course-grade package SPEC [--out autograder.zip]`: Gradescope's autograder zip (see package.ts). */
+function buildPackageProgram(io: GraderIO): Command {
+  return new Command('course-grade package')
+    .description(
+      "Build Gradescope's autograder zip for SPEC: the spec, setup.sh (installs Node.js and this grader, without the training stack's native parts) and run_autograder (writes /autograder/results/results.json).",
+    )
+    .argument('<spec>', 'assignment spec (assignments/<id>/spec.json)')
+    .option('--out <zip>', 'the zip to write', 'autograder.zip')
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
+    .showHelpAfterError('(add --help for usage)')
+    .action((specPath: string, flags: { out: string }) => {
+      const r = packageAutograder(specPath, flags.out);
+      io.stdout.write(
+        `wrote ${r.out}: ${r.entries.length} files, ${r.bytes} bytes (the grader as built here: rebuild and package again after changing it)\n` +
+          "upload it as the assignment's autograder (Configure Autograder > Zip file upload)\n",
+      );
+    });
+}
+
 /** Runs `course-grade` with `argv` (the arguments after the command) and returns the exit code. */
 export async function runCourseGrade(argv: string[], io: GraderIO = processIO): Promise<number> {
   quietTfjsBanner();
   try {
-    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    if (argv[0] === 'package') await buildPackageProgram(io).parseAsync(argv.slice(1), { from: 'user' });
+    else await buildProgram(io).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
