@@ -25,6 +25,7 @@ import { boardRoutes } from './routes/boards.js';
 import { acceptedCheckpointBytes, submissionRoutes } from './routes/submissions.js';
 import { workerRoutes } from './routes/worker.js';
 import type { Store } from './store.js';
+import { clearUploads } from './upload-storage.js';
 
 export { HttpError } from './http-error.js';
 export { checkpointPath, dataDirFor } from './paths.js';
@@ -61,7 +62,8 @@ function requestLog(log: Logger): express.RequestHandler {
 export function createApp(opts: LeaderboardAppOptions): express.Express {
   const { config, dataDir } = opts;
   const log = opts.logger ?? pino({ level: 'silent' });
-  mkdirSync(uploadDirOf(dataDir), { recursive: true });
+  // Uploads a crash left half-written are removed (no upload can be in progress before the app exists).
+  clearUploads(uploadDirOf(dataDir));
   mkdirSync(join(dataDir, 'checkpoints'), { recursive: true });
   const sizes = acceptedCheckpointBytes(config);
   const maxUploadBytes = Math.max(sizes.v3, sizes.v5);

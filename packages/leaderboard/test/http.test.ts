@@ -3,7 +3,7 @@
  * by fetch): the whole flow, the refusals (401/400/413/429), ties, the remote
  * worker protocol and the private board.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as models from '@course/models';
 import { GPT2, numParameters, readCheckpoint, selectBackend } from '@course/models';
@@ -379,6 +379,82 @@ describe('refusals', () => {
     });
     expect(tomorrow.status).toBe(202);
     runLocalQueue(server);
+  });
+});
+
+describe('malformed and oversized uploads, and uploads a crash left behind', () => {
+  const uploads = () => readdirSync(join(server.dataDir, 'uploads'));
+
+  test('a malformed multipart body is a 400 naming the problem, not a 500; nothing is left in uploads/', async () => {
+    const part = '--B\r\nContent-Disposition: form-data; name="checkpoint"; filename="m.bin"\r\n\r\n';
+    const cases: [string, string][] = [
+      ['multipart/form-data', 'hello'], // no boundary
+      ['multipart/form-data; boundary=B', 'hello'], // no part
+      ['multipart/form-data; boundary=B', `${part}abc`], // cut off inside the file
+      ['multipart/form-data; boundary=B', '--B\r\nContent-Disposition form-data\r\n\r\nabc\r\n--B--\r\n'], // bad header
+      ['multipart/form-data; boundary=B', '--B\r\nContent-Disposition: form-data; name="max_lr"\r\n\r\n1e-3'], // cut off
+    ];
+    for (const [type, body] of cases) {
+      const res = await fetch(`${server.url}/api/submissions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.carol}`, 'content-type': type },
+        body,
+      });
+      const error = ((await res.json()) as ApiJson).error;
+      expect(res.status, `${type} ${JSON.stringify(body)}: ${error}`).toBe(400);
+      expect(error).toMatch(
+        /^multipart upload: malformed body \(.+\); expected multipart\/form-data with a file field "checkpoint"/,
+      );
+    }
+    expect(uploads()).toEqual([]);
+  });
+
+  test('a chunked upload is refused (413) as soon as it passes the limit, without waiting for its end', async () => {
+    const { request } = await import('node:http');
+    const limit = acceptedCheckpointBytes(server.config).v3;
+    const req = request(`${server.url}/api/submissions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${tokens.carol}`,
+        'content-type': 'multipart/form-data; boundary=B',
+        'transfer-encoding': 'chunked',
+      },
+    });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+    });
+    req.write('--B\r\nContent-Disposition: form-data; name="max_lr"\r\n\r\n1e-3\r\n');
+    req.write('--B\r\nContent-Disposition: form-data; name="checkpoint"; filename="big.bin"\r\n\r\n');
+    // 16 KiB past the limit, then the upload stalls: it never ends, so only an early answer arrives.
+    req.write(Buffer.alloc(limit + 16 * 1024));
+    const answer = await Promise.race([
+      response,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 20_000)),
+    ]);
+    req.destroy();
+    expect(answer, 'no answer while the over-limit upload stalled').not.toBeNull();
+    expect(answer!.status).toBe(413);
+    expect(JSON.parse(answer!.body).error).toContain(`larger than ${limit} bytes`);
+    expect(uploads()).toEqual([]);
+  });
+
+  test('uploads a crash left half-written are removed when the server starts', async () => {
+    const crashed = tempDir();
+    const left = join(crashed, 'class.db.files', 'uploads');
+    mkdirSync(left, { recursive: true });
+    writeFileSync(join(left, 'a3f9c2.part'), 'half a checkpoint');
+    writeFileSync(join(left, '0123456789abcdef'), 'an older multer temp file');
+    const restarted = await startTestServer(tinyConfig(), crashed);
+    try {
+      expect(readdirSync(left)).toEqual([]);
+    } finally {
+      await restarted.close();
+    }
   });
 });
 

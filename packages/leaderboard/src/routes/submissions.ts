@@ -23,6 +23,7 @@ import { sha256FileStream } from '../heldout.js';
 import { HttpError, tooLarge } from '../http-error.js';
 import { checkpointPath, uploadDirOf } from '../paths.js';
 import type { Student, SubmissionRow } from '../store.js';
+import { partFileStorage } from '../upload-storage.js';
 import { findNonFiniteWeight, nonFiniteWeightMessage } from '../weights.js';
 
 /** Bytes of an accepted checkpoint of the required architecture: [bf16 v5 size, fp32 v3 size]. */
@@ -110,17 +111,61 @@ function checkHeader(ctx: AppContext, path: string, name: string): CheckpointHea
   }
 }
 
+/** The multer limits: one file no larger than an fp32 checkpoint, a few short fields. */
+function uploadLimits(ctx: AppContext): multer.Options['limits'] {
+  return { fileSize: ctx.maxUploadBytes, files: 1, fields: 10, fieldSize: 1024, parts: 12 };
+}
+
+/**
+ * After an early answer to an upload still arriving: the rest is read and dropped for a moment (so a
+ * client that stops sending reads the answer instead of a connection reset), then, if it keeps
+ * coming, the connection is closed.
+ */
+function lingerThenClose(req: Request, res: Response, ms = 2000): void {
+  res.once('finish', () => {
+    if (req.complete) return;
+    const timer = setTimeout(() => req.socket?.destroy(), ms);
+    timer.unref();
+    req.once('end', () => clearTimeout(timer));
+  });
+}
+
+/**
+ * Reads the multipart body into req.body and req.file (`uploads/<random>.part`). A file over the
+ * limit is refused the moment it crosses it (the client may still be sending, see lingerThenClose). A body busboy cannot parse is the client's error (400); a storage
+ * error (disk full) stays ours (500).
+ */
+async function readMultipart(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const tooLargeNow = () => {
+      reject(tooLarge(ctx.maxUploadBytes, ctx.config));
+      lingerThenClose(req, res);
+    };
+    const upload = multer({
+      storage: partFileStorage(uploadDirOf(ctx.dataDir), tooLargeNow),
+      limits: uploadLimits(ctx),
+    });
+    upload.single('checkpoint')(req, res, (err: unknown) => {
+      if (!err) resolve();
+      else if (err instanceof multer.MulterError || (err as NodeJS.ErrnoException).code) reject(err);
+      else {
+        reject(
+          new HttpError(
+            400,
+            `multipart upload: malformed body (${(err as Error).message}); expected multipart/form-data with a file field "checkpoint"`,
+          ),
+        );
+      }
+    });
+  });
+}
+
 /**
  * POST /api/submissions: the upload, read to a temporary file, checked
  * (fields, header, every weight finite), stored once under its sha256 and queued for evaluation.
  * The temporary file is always removed.
  */
-export async function receiveUpload(
-  ctx: AppContext,
-  upload: multer.Multer,
-  req: Request,
-  res: Response,
-): Promise<void> {
+export async function receiveUpload(ctx: AppContext, req: Request, res: Response): Promise<void> {
   const { store, config, log } = ctx;
   const student = ctx.requireStudent(req);
   // Once private scores are visible, a new submission could be tuned on them: the competition is over.
@@ -134,9 +179,7 @@ export async function receiveUpload(
   // Refuse an oversized body before reading it (multipart adds a few hundred bytes of framing).
   const declared = Number(req.get('content-length') ?? 0);
   if (declared > ctx.maxUploadBytes + 64 * 1024) throw tooLarge(ctx.maxUploadBytes, config);
-  await new Promise<void>((resolve, reject) => {
-    upload.single('checkpoint')(req, res, (err: unknown) => (err ? reject(err) : resolve()));
-  });
+  await readMultipart(ctx, req, res);
   const file = req.file;
   try {
     if (!file) throw new HttpError(400, 'checkpoint: missing (expected a multipart file field "checkpoint")');
@@ -209,13 +252,9 @@ function submissionView(ctx: AppContext, sub: SubmissionRow, showPrivate: boolea
 }
 
 export function submissionRoutes(ctx: AppContext): express.Router {
-  const upload = multer({
-    storage: multer.diskStorage({ destination: uploadDirOf(ctx.dataDir) }),
-    limits: { fileSize: ctx.maxUploadBytes, files: 1, fields: 10, fieldSize: 1024, parts: 12 },
-  });
   const router = express.Router();
 
-  router.post('/api/submissions', (req, res) => receiveUpload(ctx, upload, req, res));
+  router.post('/api/submissions', (req, res) => receiveUpload(ctx, req, res));
 
   router.get('/api/submissions', (req, res) => {
     const student = ctx.requireStudent(req);
