@@ -101,6 +101,24 @@ export interface NativeAddon {
     T: number,
     scale: number,
   ): void;
+  lstmCellForward(
+    hc: Float32Array,
+    gates: Float32Array,
+    z: Float32Array,
+    cPrev: Float32Array,
+    B: number,
+    H: number,
+  ): void;
+  lstmCellBackward(
+    dz: Float32Array,
+    dcPrev: Float32Array,
+    dhc: Float32Array,
+    gates: Float32Array,
+    cPrev: Float32Array,
+    hc: Float32Array,
+    B: number,
+    H: number,
+  ): void;
   adamw(
     param: Float32Array,
     grad: Float32Array,

@@ -132,5 +132,11 @@ export function nativeAdamWInPlace(
   );
 }
 
-export { fusedGelu, fusedLayerNorm, fusedScaledSoftmax, fusedSoftmaxCrossEntropy } from './fused.js';
+export {
+  fusedGelu,
+  fusedLayerNorm,
+  fusedLstmCell,
+  fusedScaledSoftmax,
+  fusedSoftmaxCrossEntropy,
+} from './fused.js';
 export { loadNativeAddon };

@@ -337,6 +337,48 @@ function concat({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   return nb.output(out, outShape);
 }
 
+/** tf.stack: inputs of one shape -> a new axis `axis`. */
+function pack({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
+  const tensors = inputs as unknown as tf.TensorInfo[];
+  if (tensors.length === 0 || !isFloat(backend, ...tensors)) return null;
+  const shape = tensors[0].shape;
+  if (tensors.some((t) => t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])))
+    return null;
+  const axis = tf.util.parseAxisParam((attrs as unknown as tf.PackAttrs).axis, [...shape, 1])[0];
+  const outShape = [...shape.slice(0, axis), tensors.length, ...shape.slice(axis)];
+  const nb = backend as NativeBackend;
+  const out = nb.allocFloat32(size(outShape));
+  const outStrides = stridesOf(outShape);
+  const into = Int32Array.from(outStrides.filter((_, d) => d !== axis)); // each input skips the new axis
+  tensors.forEach((t, k) => {
+    if (size(shape) === 0) return;
+    nativeAddon().copyStrided(
+      out,
+      k * outStrides[axis],
+      into,
+      f32(nb, t),
+      0,
+      Int32Array.from(stridesOf(shape)),
+      Int32Array.from(shape),
+    );
+  });
+  return nb.output(out, outShape);
+}
+
+/** tf.unstack: one tensor per index along `axis`, that axis removed. */
+function unpack({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] | null {
+  const { value } = inputs as { value: tf.TensorInfo };
+  if (!isFloat(backend, value)) return null;
+  const axis = tf.util.parseAxisParam((attrs as unknown as tf.UnpackAttrs).axis, value.shape)[0];
+  const strides = stridesOf(value.shape);
+  const partShape = value.shape.filter((_, d) => d !== axis);
+  const partStrides = strides.filter((_, d) => d !== axis);
+  const nb = backend as NativeBackend;
+  return Array.from({ length: value.shape[axis] }, (_, k) =>
+    gatherStrided(nb, value, k * strides[axis], partStrides, partShape),
+  );
+}
+
 function padV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const { x } = inputs as { x: tf.TensorInfo };
   if (!isFloat(backend, x)) return null;
@@ -410,6 +452,8 @@ export const NATIVE_KERNELS: Record<string, Kernel> = {
   [tf.SplitV]: splitV,
   [tf.Concat]: concat,
   [tf.PadV2]: padV2,
+  [tf.Pack]: pack,
+  [tf.Unpack]: unpack,
   [tf.GatherV2]: gatherV2,
   [tf.UnsortedSegmentSum]: unsortedSegmentSum,
 };
