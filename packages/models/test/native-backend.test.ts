@@ -18,6 +18,7 @@ import {
   nativeAdamWInPlace,
   nativeSumSquares,
 } from '../src/kernels/native/index.js';
+import { NATIVE_KERNELS } from '../src/kernels/native/kernels.js';
 import { expectClose, gradientsOn } from './helpers/compare-backends.js';
 import {
   expectAllClose,
@@ -92,15 +93,27 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('the native backend buffer pool'), ()
     tf.dispose([child, ...others]);
   });
 
-  it('views made by a JS kernel (cpu Unpack slices into subarrays) keep the buffer alive', () => {
+  /**
+   * Rows of x as views of its array, made the way the cpu backend's JS kernels
+   * make them (its Slice, and the slice() inside StridedSlice, Unpack, SplitV...,
+   * return a subarray where the slice is contiguous).
+   */
+  function viewRows(x: tf.Tensor, rows: number[]): tf.Tensor[] {
+    const all = backend().valuesOf(x) as Float32Array;
+    const C = x.shape[1] ?? 1;
+    return rows.map((r) =>
+      tf
+        .engine()
+        .makeTensorFromTensorInfo(backend().makeTensorInfo([C], 'float32', all.subarray(r * C, (r + 1) * C))),
+    );
+  }
+
+  it('views of a buffer (as JS kernels make them) keep it alive after its tensor is disposed', () => {
     const x = pooledTensor();
-    nativeKernelStats(true);
-    const rows = tf.unstack(x); // 64 views of x's buffer
-    expect(nativeKernelStats(true).Unpack?.js).toBe(1);
     const buffer = backend().valuesOf(x).buffer;
-    expect(rows.every((r) => backend().valuesOf(r).buffer === buffer)).toBe(true);
-    // disposing the parent and all but two rows frees nothing
-    expect(disposeAndMeasure([x, ...rows.slice(2)])).toBe(0);
+    const rows = viewRows(x, [0, 1, 5]);
+    // disposing the parent and one row frees nothing
+    expect(disposeAndMeasure([x, rows[2]])).toBe(0);
     const others = allocateMany(N, 20, 1000);
     expect(others.some((t) => backend().valuesOf(t).buffer === buffer)).toBe(false);
     expectAllClose(rows[0].dataSync(), values.subarray(0, 129), { rtol: 0 }, 'row 0');
@@ -110,11 +123,26 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('the native backend buffer pool'), ()
 
   it('the last view disposed recycles the buffer (when nothing read it)', () => {
     const x = pooledTensor();
-    const rows = tf.unstack(x);
+    const rows = viewRows(x, [0, 1, 2]);
     x.dispose();
     expect(disposeAndMeasure(rows.slice(1))).toBe(0);
     expect(disposeAndMeasure(rows.slice(0, 1))).toBe(N * 4);
   });
+
+  it.skipIf(NATIVE_KERNELS[tf.StridedSlice] !== undefined)(
+    'a real JS kernel view: cpu StridedSlice of leading rows is a subarray; it outlives its parent',
+    () => {
+      const x = pooledTensor();
+      nativeKernelStats(true);
+      const part = tf.stridedSlice(x, [3, 0], [20, 129], [1, 1]);
+      expect(nativeKernelStats(true).StridedSlice?.js).toBe(1);
+      expect(backend().valuesOf(part).buffer).toBe(backend().valuesOf(x).buffer);
+      expect(disposeAndMeasure([x])).toBe(0);
+      const others = allocateMany(N, 20, 1000);
+      expectAllClose(part.dataSync(), values.subarray(3 * 129, 20 * 129), { rtol: 0 }, 'stridedSlice');
+      tf.dispose([part, ...others]);
+    },
+  );
 
   it('reshape and clone share the data: disposing the original frees nothing', () => {
     const x = pooledTensor();
@@ -133,8 +161,8 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('the native backend buffer pool'), ()
     const c = pooledTensor();
     const fromSync = a.dataSync();
     const fromAsync = await b.data();
-    const rows = tf.unstack(c);
-    const fromView = rows[3].dataSync(); // a view of c's buffer: the whole buffer is now outside
+    const rows = viewRows(c, [3]);
+    const fromView = rows[0].dataSync(); // a view of c's buffer: the whole buffer is now outside
     const nested = a.arraySync() as number[][];
     expect(disposeAndMeasure([a, b, c, ...rows])).toBe(0);
     const others = allocateMany(N, 30, 1000);

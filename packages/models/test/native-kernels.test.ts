@@ -268,6 +268,22 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('native kernels equal cpu'), () => {
       await check(tf.LeakyRelu, 'default alpha', () => tf.leakyRelu(tf.tensor(SPECIALS)), { rtol: 1e-6 });
     });
 
+    it('keep their relative precision near 0 (no exp(x) − 1 cancellation)', async () => {
+      const tiny = [1e-8, -1e-8, 1e-6, -1e-6, 3e-5, -3e-5, 1e-3, -1e-3, 0.1, -0.1, 0.2, -0.2, 0.26, -0.26];
+      for (const [kernel, op] of [
+        [tf.Tanh, tf.tanh],
+        [tf.Elu, tf.elu],
+        [tf.Selu, tf.selu],
+        [tf.Sigmoid, tf.sigmoid],
+        [tf.Exp, tf.exp],
+        [tf.Expm1, tf.expm1],
+        [tf.Log1p, tf.log1p],
+        [tf.Sin, tf.sin],
+      ] as const) {
+        await check(kernel, 'near 0, relative only', () => op(tf.tensor(tiny)), { rtol: 1e-6 });
+      }
+    });
+
     it('int32 input goes to the cpu kernel', async () => {
       const x = randomInts(9, 3, -5, 5);
       await check(tf.Abs, 'int32', () => tf.abs(tf.tensor(x, [9], 'int32')), {}, 'js');
@@ -687,6 +703,46 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('native kernels equal cpu'), () => {
         {
           rtol: 0,
         },
+      );
+    });
+  });
+
+  describe('Pack and Unpack (tf.stack, tf.unstack)', () => {
+    it('along every axis of rank 1 to 3, and negative axes', async () => {
+      for (const shape of [[7], [3, 5], [2, 3, 4]]) {
+        for (let axis = -1; axis <= shape.length; axis++) {
+          const parts = [1, 2, 3].map((seed) => fixed(shape, seed));
+          await check(
+            tf.Pack,
+            `3 × [${shape}] on axis ${axis}`,
+            () =>
+              tf.stack(
+                parts.map((p) => p()),
+                axis,
+              ),
+            {
+              rtol: 0,
+            },
+          );
+          if (axis < shape.length) {
+            await check(tf.Unpack, `[${shape}] on axis ${axis}`, () => tf.unstack(parts[0](), axis), {
+              rtol: 0,
+            });
+          }
+        }
+      }
+      await check(tf.Pack, 'one tensor', () => tf.stack([fixed([3, 5], 4)()], 1), { rtol: 0 });
+    });
+
+    it('int32 goes to the cpu kernel', async () => {
+      const x = randomInts(6, 1, 0, 9);
+      await check(tf.Unpack, 'int32', () => tf.unstack(tf.tensor(x, [2, 3], 'int32'), 1), {}, 'js');
+      await check(
+        tf.Pack,
+        'int32',
+        () => tf.stack([tf.tensor(x, [2, 3], 'int32'), tf.tensor(x, [2, 3], 'int32')]),
+        {},
+        'js',
       );
     });
   });

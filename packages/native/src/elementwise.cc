@@ -157,12 +157,12 @@ inline float unaryOp(float x, float alpha) {
   if (OP == kRsqrt) return 1.0f / std::sqrt(x);
   if (OP == kNeg) return -x;
   if (OP == kSquare) return x * x;
-  if (OP == kTanh) return tanhApprox(x);
+  if (OP == kTanh) return tanhPrecise(x);
   if (OP == kSigmoid) return sigmoidApprox(x);
   if (OP == kRelu) return x != x ? x : (x > 0 ? x : 0.0f);
   if (OP == kAbs) return std::fabs(x);
-  if (OP == kSelu) return x > 0 ? kSeluScale * x : kSeluScale * kSeluAlpha * (expApprox(x) - 1.0f);
-  if (OP == kElu) return x > 0 ? x : expApprox(x) - 1.0f;
+  if (OP == kSelu) return x > 0 ? kSeluScale * x : kSeluScale * kSeluAlpha * expm1Approx(x);
+  if (OP == kElu) return x > 0 ? x : expm1Approx(x);
   if (OP == kReciprocal) return 1.0f / x;
   if (OP == kLog1p) return std::log1p(x);
   if (OP == kErf) return std::erf(x);

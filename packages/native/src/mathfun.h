@@ -46,6 +46,29 @@ inline float sigmoidApprox(float x) { return 1.0f / (1.0f + expApprox(-x)); }
 // tanh(u) = 1 − 2 / (exp(2u) + 1), exact at both tails (exp overflows to inf -> 1, underflows -> −1).
 inline float tanhApprox(float u) { return 1.0f - 2.0f / (expApprox(2.0f * u) + 1.0f); }
 
+// exp(x) − 1 without the cancellation of expApprox(x) − 1 near 0 (which keeps only
+// ~6e-8 absolute precision: elu(−1e-6) was 6% off): below |x| = 0.25 a Taylor
+// polynomial to x⁷/7! (truncation < 2e-9 relative).
+inline float expm1Approx(float x) {
+  float p = 1.98412698e-4f;   // 1/7!
+  p = p * x + 1.38888889e-3f;  // 1/6!
+  p = p * x + 8.33333333e-3f;  // 1/5!
+  p = p * x + 4.16666667e-2f;  // 1/4!
+  p = p * x + 1.66666667e-1f;  // 1/3!
+  p = p * x + 0.5f;
+  const float small = x + x * x * p;
+  return std::fabs(x) < 0.25f ? small : expApprox(x) - 1.0f;
+}
+
+// tanh(u) = e / (e + 2), e = exp(2u) − 1: full relative precision near 0 as well,
+// where tanhApprox's 1 − 2/(exp(2u) + 1) cancels (tanh(1e-6) came out 9.5e-7, tanh(1e-8) 0).
+// For the Tanh kernel; GELU keeps tanhApprox (it adds 1 to the result anyway).
+inline float tanhPrecise(float u) {
+  const float e = expm1Approx(2.0f * u);
+  const float t = e / (e + 2.0f);
+  return std::fabs(u) > 9.0f ? (u > 0 ? 1.0f : -1.0f) : t;  // tanh(9) rounds to 1; e overflows above 44
+}
+
 }  // namespace course
 
 namespace course {
