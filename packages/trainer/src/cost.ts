@@ -77,6 +77,55 @@ export function formatProbeCost(c: ProbeCost): string[] {
 
 /** Dollars with cents, and more digits for amounts under a cent so tiny runs do not show $0.00. */
 export function formatUsd(usd: number): string {
-  if (usd !== 0 && Math.abs(usd) < 0.01) return `$${usd.toPrecision(2)}`;
-  return `$${usd.toFixed(2)}`;
+  return `$${formatDollars(usd)}`;
+}
+
+/** formatUsd without the "$" (for a table whose header says "($)"): 0.42, 0.0052, 0.00012, 0.00. */
+export function formatDollars(usd: number): string {
+  if (usd !== 0 && Math.abs(usd) < 0.01) return usd.toPrecision(2);
+  return usd.toFixed(2);
+}
+
+// ---- where the actual cost went
+
+/**
+ * The projection prices training steps only (slowest probe step × steps); a
+ * run also spends wall time on evaluation (val loss, HellaSwag, samples), on
+ * start-up (backend, data, model, peak-FLOPS measurement) and on writing
+ * checkpoints. train.ts times each; `other` is the rest of the wall time
+ * (shutdown, bookkeeping between phases), so the parts add up to the actual cost.
+ */
+export const COST_PHASES = ['trainingSteps', 'evaluation', 'startup', 'checkpoints', 'other'] as const;
+export type CostPhase = (typeof COST_PHASES)[number];
+export type CostBreakdown = Record<CostPhase, { seconds: number; usd: number }>;
+
+const PHASE_NAMES: Record<CostPhase, string> = {
+  trainingSteps: 'training steps',
+  evaluation: 'evaluation',
+  startup: 'start-up',
+  checkpoints: 'checkpoints',
+  other: 'other',
+};
+
+/** Each phase's seconds and cost at `ratePerHour`; other = wall − the timed phases (never below 0). */
+export function costBreakdown(
+  seconds: Record<Exclude<CostPhase, 'other'>, number>,
+  wallSeconds: number,
+  ratePerHour: number,
+): CostBreakdown {
+  const timed = seconds.trainingSteps + seconds.evaluation + seconds.startup + seconds.checkpoints;
+  const all: Record<CostPhase, number> = { ...seconds, other: Math.max(0, wallSeconds - timed) };
+  const out = {} as CostBreakdown;
+  for (const phase of COST_PHASES)
+    out[phase] = { seconds: all[phase], usd: (all[phase] / 3600) * ratePerHour };
+  return out;
+}
+
+/** "actual cost $1.00 = training steps $0.60 + evaluation $0.25 + … (the $0.50 projection covers training steps only)" */
+export function formatCostBreakdown(b: CostBreakdown, projectedUsd: number | null): string {
+  const total = COST_PHASES.reduce((sum, phase) => sum + b[phase].usd, 0);
+  const parts = COST_PHASES.map((phase) => `${PHASE_NAMES[phase]} ${formatUsd(b[phase].usd)}`).join(' + ');
+  const projection =
+    projectedUsd === null ? '' : ` (the ${formatUsd(projectedUsd)} projection covers training steps only)`;
+  return `actual cost ${formatUsd(total)} = ${parts}${projection}`;
 }

@@ -53,7 +53,16 @@ import {
 } from '@course/models';
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from './adamw.js';
-import { formatProbeCost, formatUsd, PROBE_LAST_STEP, type ProbeCost, probeCost } from './cost.js';
+import {
+  type CostBreakdown,
+  costBreakdown,
+  formatCostBreakdown,
+  formatProbeCost,
+  formatUsd,
+  PROBE_LAST_STEP,
+  type ProbeCost,
+  probeCost,
+} from './cost.js';
 import { DataLoader } from './dataloader.js';
 import { formatValLoss, hellaswagAccuracy, valBatchCount, valLoss } from './eval.js';
 import {
@@ -336,15 +345,21 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
       projectedUsd: null as number | null,
       actualUsd: 0,
       wallSeconds: 0,
+      /** Where actualUsd went: training steps (what the projection prices), evaluation, start-up, checkpoints, other. */
+      breakdown: null as CostBreakdown | null,
     },
     status: 'running' as string,
     versions: { node: process.version, tfjs: tf.version.tfjs, courseware: '0.1.0' },
   };
+  /** Wall time by phase (the rest of the wall time is "other"); start-up ends when the loop begins. */
+  const phaseSeconds = { trainingSteps: 0, evaluation: 0, startup: 0, checkpoints: 0 };
+  const since = (t0: number) => (performance.now() - t0) / 1000;
   /** run.json with the spend so far (also every WRITE_INTERVAL_MS during training). */
   let runJsonWrittenMs = 0;
   const saveRunJson = (wall = wallSeconds()) => {
     runJson.cost.wallSeconds = wall;
     runJson.cost.actualUsd = (wall / 3600) * opts.rateUsdPerHour;
+    runJson.cost.breakdown = costBreakdown(phaseSeconds, wall, opts.rateUsdPerHour);
     writeRunJson(dir, runJson);
     runJsonWrittenMs = performance.now();
   };
@@ -384,39 +399,48 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   };
 
   try {
+    phaseSeconds.startup = wallSeconds();
     saveRunJson();
     for (; step <= lastStep; step++) {
       const last = step === lastStep;
       await checkSignals();
       if (valLoader && (step % opts.valEvery === 0 || last)) {
+        const tEval = performance.now();
         finalVal = valLoss(model, valLoader, valBatches);
         io.log(formatValLoss(finalVal, { batches: valBatches, B, T }, 6)); // llm.c's %f, and what it averages
         mainLog.val(step, finalVal);
         metrics.write({ step, val_loss: finalVal, cost_usd: spend() });
+        phaseSeconds.evaluation += since(tEval);
         await checkSignals();
       }
       if (hellaswag && ((step > 0 && step % opts.valEvery === 0) || last)) {
+        const tEval = performance.now();
         const r = hellaswagAccuracy(model, hellaswag);
         finalAcc = r.accuracy;
         io.log(`HellaSwag: ${r.correct}/${r.total} = ${r.accuracy.toFixed(6)}`);
         mainLog.eval(step, r.accuracy);
         metrics.write({ step, hellaswag_acc: r.accuracy, cost_usd: spend() });
+        phaseSeconds.evaluation += since(tEval);
         await checkSignals();
       }
       if (opts.sampleEvery > 0 && ((step > 0 && step % opts.sampleEvery === 0) || last)) {
+        const tSample = performance.now();
         const ids = sampleTokens(model, [], {
           maxTokens: opts.genTokens,
           seed: opts.seed ?? 1337,
           stopAtEot: false,
         });
         io.log(`generating:\n---\n${decodeText(ids)}\n---`);
+        phaseSeconds.evaluation += since(tSample);
       }
       const checkpointDue =
         opts.checkpointEvery > 0 && ((step > 0 && step % opts.checkpointEvery === 0) || last);
       if (checkpointDue && step !== resumingAt) {
+        const tCheckpoint = performance.now();
         writeCheckpointSet(dir, step, model, optimizer, trainLoader, opts);
         io.log(`Writing checkpoint at step ${step}`);
         pruneCheckpoints(dir, step, opts);
+        phaseSeconds.checkpoints += since(tCheckpoint);
       }
       if (last) break;
 
@@ -478,6 +502,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
         cost_usd: spend(),
       });
       if (performance.now() - runJsonWrittenMs >= WRITE_INTERVAL_MS) saveRunJson();
+      phaseSeconds.trainingSteps += since(t0);
 
       if (step === PROBE_LAST_STEP) {
         probe = probeCost(stepMs, { steps: trainSteps, ratePerHour: opts.rateUsdPerHour });
@@ -519,6 +544,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     io.log(
       `total average iteration time: ${(timed.reduce((a, b) => a + b, 0) / timed.length).toFixed(6)} ms`,
     );
+  if (runJson.cost.breakdown) io.log(formatCostBreakdown(runJson.cost.breakdown, runJson.cost.projectedUsd));
   return {
     outputDir: dir,
     steps: lastStep,

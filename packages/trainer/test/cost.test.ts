@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatProbeCost, formatUsd, probeCost } from '../src/cost.js';
+import { costBreakdown, formatCostBreakdown, formatProbeCost, formatUsd, probeCost } from '../src/cost.js';
 
 /** Step times: slow warm-up steps 0..9, then 10..19 as given. */
 function times(probe: number[]): number[] {
@@ -47,5 +47,29 @@ describe('formatProbeCost', () => {
     expect(formatUsd(0.0012345)).toBe('$0.0012');
     expect(formatUsd(0)).toBe('$0.00');
     expect(formatUsd(12.345)).toBe('$12.35'); // the double is just above 12.345
+  });
+});
+
+describe('costBreakdown', () => {
+  it('splits the wall time into phases, the rest as other, each priced at the rate', () => {
+    // 100 s at $36/h = $1: training 60 s, eval 25 s, start-up 10 s, checkpoints 3 s, other 2 s
+    const b = costBreakdown({ trainingSteps: 60, evaluation: 25, startup: 10, checkpoints: 3 }, 100, 36);
+    const expected = {
+      trainingSteps: [60, 0.6],
+      evaluation: [25, 0.25],
+      startup: [10, 0.1],
+      checkpoints: [3, 0.03],
+      other: [2, 0.02],
+    };
+    expect(Object.keys(b)).toEqual(Object.keys(expected));
+    for (const [phase, [seconds, usd]] of Object.entries(expected)) {
+      expect(b[phase as keyof typeof b].seconds).toBeCloseTo(seconds, 12);
+      expect(b[phase as keyof typeof b].usd).toBeCloseTo(usd, 12);
+    }
+    expect(formatCostBreakdown(b, 0.5)).toBe(
+      'actual cost $1.00 = training steps $0.60 + evaluation $0.25 + start-up $0.10 + checkpoints $0.03 + other $0.02' +
+        ' (the $0.50 projection covers training steps only)',
+    );
+    expect(formatCostBreakdown(b, null)).not.toContain('projection');
   });
 });

@@ -65,5 +65,18 @@ export const OURS_RUN_JSON = JSON.stringify({
   config: { learningRate: 0.001, maxSteps: 6, depth: 6, channels: 384, heads: 6, batchSize: 4, seqLen: 1024 },
   numParameters: 30357504,
   backend: 'wasm',
-  cost: { projectedUsd: 0.42, actualUsd: 0.37, slowestStepMs: 301.25, runtimeHours: 0.0005 },
+  cost: {
+    projectedUsd: 0.42,
+    actualUsd: 0.37,
+    slowestStepMs: 301.25,
+    runtimeHours: 0.0005,
+    // $1.50/h: 480 s = $0.20, 240 s = $0.10, 120 s = $0.05, 28.8 s = $0.012, 19.2 s = $0.008; $0.37 in all
+    breakdown: {
+      trainingSteps: { seconds: 480, usd: 0.2 },
+      evaluation: { seconds: 240, usd: 0.1 },
+      startup: { seconds: 120, usd: 0.05 },
+      checkpoints: { seconds: 28.8, usd: 0.012 },
+      other: { seconds: 19.2, usd: 0.008 },
+    },
+  },
 });

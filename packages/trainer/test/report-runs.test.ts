@@ -58,6 +58,13 @@ describe('loadRun', () => {
     expect(run.maxLr).toBe(1e-3);
     expect(run.projectedUsd).toBe(0.42);
     expect(run.actualUsd).toBe(0.37);
+    expect(run.costBreakdown).toEqual({
+      trainingSteps: 0.2,
+      evaluation: 0.1,
+      startup: 0.05,
+      checkpoints: 0.012,
+      other: 0.008,
+    });
   });
 
   it('computes the parameter count from depth/channels/heads when no file states it', () => {

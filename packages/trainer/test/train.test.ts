@@ -81,6 +81,27 @@ describe('train_gpt2cu training run', () => {
     expect(lines[1]).toMatch(/^s:0 trl:\d+\.\d{4} lr:\d\.\d{6} norm:\d+\.\d{2} time \(ms\):\d+\.\d{2}$/);
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(run.status).toBe('finished');
+    // The actual cost, phase by phase: the parts add up to the wall time, each priced at $1.50/h.
+    const { breakdown, wallSeconds } = run.cost;
+    const phases = ['trainingSteps', 'evaluation', 'startup', 'checkpoints', 'other'];
+    expect(Object.keys(breakdown)).toEqual(phases);
+    const seconds = phases.map((p) => breakdown[p].seconds);
+    expect(seconds.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(wallSeconds, 9);
+    for (const p of phases) {
+      expect(breakdown[p].seconds).toBeGreaterThanOrEqual(0);
+      expect(breakdown[p].usd).toBeCloseTo((breakdown[p].seconds / 3600) * 1.5, 12);
+    }
+    // val at 0, 3, 6 and HellaSwag at 3, 6; the checkpoint at the last step (6); start-up before step 0
+    for (const p of ['evaluation', 'checkpoints', 'startup']) expect(breakdown[p].seconds).toBeGreaterThan(0);
+    // the training phase holds every step's time as main.log records it (2 decimals)
+    const stepSeconds = parseMainLog(readFileSync(join(out, 'main.log'), 'utf8')).train.reduce(
+      (sum, t) => sum + (t.ms ?? 0) / 1000,
+      0,
+    );
+    expect(breakdown.trainingSteps.seconds).toBeGreaterThanOrEqual(stepSeconds - 6 * 0.005e-3);
+    expect(printed.some((l) => l.startsWith('actual cost $') && l.includes(' = training steps $'))).toBe(
+      true,
+    );
     expect(run.numParameters).toBe(128 * 16 + 64 * 16 + 12 * 16 * 16 + 13 * 16 + 2 * 16);
   });
 

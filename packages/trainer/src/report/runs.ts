@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { gpt2Config, InputError, numParameters } from '@course/models';
+import { COST_PHASES, type CostPhase } from '../cost.js';
 import { type MainLogData, parseMainLog, parseRunParameters } from '../mainlog.js';
 
 export interface LossPoint {
@@ -28,6 +29,8 @@ export interface RunSummary {
   numParameters?: number;
   projectedUsd?: number;
   actualUsd?: number;
+  /** Where the actual cost went (run.json's cost.breakdown, USD per phase); absent in older run folders. */
+  costBreakdown?: Record<CostPhase, number>;
   /** Lowest train loss and the step that reached it (the earliest, on a tie). */
   minTrainLoss?: LossPoint;
   minValLoss?: LossPoint;
@@ -80,6 +83,7 @@ export function loadRun(dir: string): RunSummary {
       (depth && channels && heads ? numParameters(gpt2Config({ depth, channels, heads })) : undefined),
     projectedUsd: num(cost?.projectedUsd),
     actualUsd: num(cost?.actualUsd),
+    costBreakdown: readBreakdown(record(cost?.breakdown)),
     minTrainLoss: minimum(train),
     minValLoss: minimum(val),
     finalHellaswag: lastEval && { step: lastEval.step, acc: lastEval.loss },
@@ -96,6 +100,20 @@ function stepsCompleted(log: MainLogData): number | undefined {
   const afterTrain = log.train.map((t) => t.step + 1);
   const measured = [...log.val, ...log.eval].map((v) => v.step);
   return max([...afterTrain, ...measured]);
+}
+
+/** USD per phase from run.json's cost.breakdown; undefined unless every phase has a number. */
+function readBreakdown(
+  breakdown: Record<string, unknown> | undefined,
+): Record<CostPhase, number> | undefined {
+  if (!breakdown) return undefined;
+  const usd = {} as Record<CostPhase, number>;
+  for (const phase of COST_PHASES) {
+    const value = num(record(breakdown[phase])?.usd);
+    if (value === undefined) return undefined;
+    usd[phase] = value;
+  }
+  return usd;
 }
 
 /** run.json is optional (llm.c does not write it); when present it must be JSON. */

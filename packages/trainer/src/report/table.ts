@@ -1,7 +1,13 @@
 /**
  * The handout's hyperparameter tuning table: one row per run, as Markdown (to
  * paste into a write-up) or CSV (RFC 4180, for a spreadsheet).
+ *
+ * Costs show cents, or two significant digits under a cent (a short run's
+ * $0.00012 is not "0.00"). After the actual cost come its parts (they add up
+ * to it): training steps, which the projection prices, then evaluation,
+ * start-up, checkpoints and the rest, which it does not.
  */
+import { type CostPhase, formatDollars } from '../cost.js';
 import { formatLr } from './format.js';
 import type { RunSummary } from './runs.js';
 
@@ -16,7 +22,8 @@ interface Column {
 const fixed = (digits: number) => (x: number | undefined) =>
   x === undefined ? undefined : x.toFixed(digits);
 const integer = (x: number | undefined) => (x === undefined ? undefined : String(x));
-const dollars = fixed(2);
+const dollars = (x: number | undefined) => (x === undefined ? undefined : formatDollars(x));
+const part = (phase: CostPhase) => (r: RunSummary) => dollars(r.costBreakdown?.[phase]);
 /** llm.c logs losses and HellaSwag accuracy with 4 decimals; print them as logged. */
 const logged = fixed(4);
 
@@ -30,6 +37,11 @@ const COLUMNS: Column[] = [
   { header: 'parameters', cell: (r) => integer(r.numParameters) },
   { header: 'projected cost ($)', cell: (r) => dollars(r.projectedUsd) },
   { header: 'actual cost ($)', cell: (r) => dollars(r.actualUsd) },
+  { header: 'of which training steps ($)', cell: part('trainingSteps') },
+  { header: 'evaluation ($)', cell: part('evaluation') },
+  { header: 'start-up ($)', cell: part('startup') },
+  { header: 'checkpoints ($)', cell: part('checkpoints') },
+  { header: 'other ($)', cell: part('other') },
   { header: 'min train loss', cell: (r) => logged(r.minTrainLoss?.loss) },
   { header: 'min val loss', cell: (r) => logged(r.minValLoss?.loss) },
   { header: 'final HellaSwag accuracy', cell: (r) => logged(r.finalHellaswag?.acc) },
