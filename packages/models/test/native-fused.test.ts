@@ -13,10 +13,12 @@ import { scaledDotProductAttention } from '../src/attention.js';
 import {
   fusedGelu,
   fusedLayerNorm,
+  fusedLstmCell,
   fusedScaledSoftmax,
   fusedSoftmaxCrossEntropy,
 } from '../src/kernels/native/index.js';
 import { crossEntropyPerRow, gelu, layerNorm } from '../src/layers.js';
+import { LSTM_GATES, Lstm } from '../src/nn/lstm.js';
 import { expectClose, gradientsOn } from './helpers/compare-backends.js';
 import {
   expectAllClose,
@@ -87,6 +89,24 @@ function scaledSoftmaxRef(x: Vec, T: number, scale: number, causal: boolean): Ve
     for (let c = 0; c < n; c++) y[r * T + c] = Math.exp(scale * x[r * T + c] - max) / sum;
   }
   return y;
+}
+
+/**
+ * One LSTM step from z [B, 4H] (gate blocks f, i, c̃, o) and cPrev [B, H] -> [h | c] as [B, 2H]:
+ * f, i, o = σ(z_f, z_i, z_o), g = tanh(z_c), c = f·cPrev + i·g, h = o·tanh(c).
+ */
+function lstmCellRef(z: Vec, cPrev: Vec, B: number, H: number): Vec {
+  const out = new Float64Array(B * 2 * H);
+  const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const zr = (k: number) => z[b * 4 * H + k * H + j];
+      const c = sigmoid(zr(0)) * cPrev[b * H + j] + sigmoid(zr(1)) * Math.tanh(zr(2));
+      out[b * 2 * H + j] = sigmoid(zr(3)) * Math.tanh(c);
+      out[b * 2 * H + H + j] = c;
+    }
+  }
+  return out;
 }
 
 const dot = (a: Vec, b: ArrayLike<number>) => a.reduce((s, v, i) => s + v * b[i], 0);
@@ -252,6 +272,29 @@ describe.skipIf(!NATIVE_BUILT)(
       logits.dispose();
     });
 
+    it('fusedLstmCell: [h | c], dz and dcPrev on B 3, H 7', async () => {
+      const [B, H] = [3, 7];
+      const z = uniform(B * 4 * H, 20, -3, 3);
+      const cPrev = uniform(B * H, 21, -2, 2);
+      const weights = uniform(B * 2 * H, 22);
+      nativeKernelStats(true);
+      const got = await fusedOnNative(
+        [
+          { values: z, shape: [B, 4 * H] },
+          { values: cPrev, shape: [B, H] },
+        ],
+        (zi, ci) => fusedLstmCell(zi as tf.Tensor2D, ci as tf.Tensor2D),
+        weights,
+        [0, 1],
+      );
+      expect(nativeKernelStats(true).CourseLstmCellGrad?.native).toBe(1);
+      const f = ([zv, cv]: Vec[]) => lstmCellRef(zv, cv, B, H);
+      const inputs = [f64(z), f64(cPrev)];
+      expectAllClose(got.value, f(inputs), { rtol: 1e-5, atol: 1e-6 }, 'LSTM cell [h | c]');
+      expectGradClose(got.grads[0], finiteDifference(f, inputs, weights, 0), 'LSTM cell dz');
+      expectGradClose(got.grads[1], finiteDifference(f, inputs, weights, 1), 'LSTM cell dcPrev');
+    });
+
     it('fusedScaledSoftmax: causal [2, 3, 7, 7] and not causal [3, 4, 9]; masked weights are exactly 0', async () => {
       for (const [shape, causal] of [
         [[2, 3, 7, 7], true],
@@ -370,6 +413,36 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('fused ops on native equal the compos
             { causal: opts.causal, paddingMask: opts.padding ? tf.tensor2d(keep, [B, T]) : undefined },
           );
           return tf.sum(tf.mul(output, tf.tensor(weights, [B, H, T, d])));
+        };
+        return { loss, variables };
+      });
+    }
+  });
+
+  it('an Lstm layer over 6 steps (fixed weights), with and without a padding mask', async () => {
+    const [B, T, E, H] = [3, 6, 5, 7];
+    const x = uniform(B * T * E, 30, -1, 1);
+    const weights = uniform(B * T * H, 31);
+    const mask = Float32Array.from({ length: B * T }, (_, k) => (k % T < T - (k / T === 1 ? 2 : 0) ? 1 : 0));
+    for (const masked of [false, true]) {
+      await compareLayer(() => {
+        const layer = new Lstm(E, H, 0);
+        const variables: Record<string, tf.Variable> = {};
+        LSTM_GATES.forEach((g, k) => {
+          const w = layer.gates[g];
+          // the orthogonal initialiser runs a QR on the backend: fixed values instead
+          w.kernel.assign(tf.tensor(uniform(E * H, 40 + k, -0.5, 0.5), [E, H]));
+          w.recurrentKernel.assign(tf.tensor(uniform(H * H, 50 + k, -0.5, 0.5), [H, H]));
+          w.bias.assign(tf.tensor(uniform(H, 60 + k, -0.5, 0.5)));
+          Object.assign(variables, {
+            [`${g}.W`]: w.kernel,
+            [`${g}.U`]: w.recurrentKernel,
+            [`${g}.b`]: w.bias,
+          });
+        });
+        const loss = () => {
+          const out = layer.run(tf.tensor3d(x, [B, T, E]), masked ? tf.tensor2d(mask, [B, T]) : undefined);
+          return tf.sum(tf.mul(out, tf.tensor(weights, out.shape)));
         };
         return { loss, variables };
       });
