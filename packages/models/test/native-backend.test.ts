@@ -458,4 +458,11 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('GPT-2 on native equals cpu'), () => 
     const dwte = native.grads.get('wte:-1') ?? new Float32Array();
     expect(dwte.subarray(config.vocabSize * config.channels).every((g) => g === 0)).toBe(true);
   });
+
+  it('two runs give bit-identical loss and gradients (deterministic kernels at a fixed thread count)', async () => {
+    const first = await gradientsOn('native', build);
+    const second = await gradientsOn('native', build);
+    expect(second.loss).toBe(first.loss);
+    for (const [name, g] of first.grads) expect(second.grads.get(name), name).toEqual(g);
+  });
 });
