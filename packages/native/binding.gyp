@@ -10,7 +10,8 @@
         "src/gemm.cc",
         "src/elementwise.cc",
         "src/layout.cc",
-        "src/fused.cc"
+        "src/fused.cc",
+        "src/attention.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -119,6 +119,25 @@ export interface NativeAddon {
     B: number,
     H: number,
   ): void;
+  causalAttentionForward(
+    y: Float32Array,
+    att: Float32Array,
+    qkv: Float32Array,
+    B: number,
+    T: number,
+    C: number,
+    H: number,
+  ): void;
+  causalAttentionBackward(
+    dqkv: Float32Array,
+    dy: Float32Array,
+    att: Float32Array,
+    qkv: Float32Array,
+    B: number,
+    T: number,
+    C: number,
+    H: number,
+  ): void;
   adamw(
     param: Float32Array,
     grad: Float32Array,

@@ -8,7 +8,7 @@
  *   out     = weights·v                   [B, H, Tq, d_v]
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedScaledSoftmax, nativeActive } from './kernels/native/index.js';
+import { fusedCausalAttention, fusedScaledSoftmax, nativeActive } from './kernels/native/index.js';
 import { linear } from './layers.js';
 
 export interface AttentionOptions {
@@ -155,6 +155,34 @@ export function multiHeadAttention(
     ); // [B, H, T, C/H]
     const y = tf.reshape(mergeHeads(output), [B * T, C]) as tf.Tensor2D;
     return { output: tf.reshape(linear(y, w.proj.weight, w.proj.bias), [B, T, C]) as tf.Tensor3D, weights };
+  });
+}
+
+/**
+ * GPT-2's causal self-attention, output only: x [B, T, C] -> [B, T, C].
+ * The same as multiHeadAttention(x, {qkv, proj}, {heads, causal: true}).output;
+ * on the native backend the part between the two projections is one kernel
+ * each way reading q, k, v in place from the fused projection (no split, no
+ * head transposes), as llm.c's attention_forward.
+ */
+export function causalSelfAttention(
+  x: tf.Tensor3D,
+  w: { qkv: Projection; proj: Projection },
+  heads: number,
+): tf.Tensor3D {
+  if (!nativeActive()) return multiHeadAttention(x, w, { heads, causal: true }).output;
+  const [B, T, C] = x.shape;
+  if (!Number.isInteger(heads) || heads < 1 || C % heads !== 0) {
+    throw new Error(`multi-head attention: ${C} channels do not split into ${heads} heads`);
+  }
+  return tf.tidy(() => {
+    const qkv = tf.reshape(linear(tf.reshape(x, [B * T, C]) as tf.Tensor2D, w.qkv.weight, w.qkv.bias), [
+      B,
+      T,
+      3 * C,
+    ]) as tf.Tensor3D;
+    const y = tf.reshape(fusedCausalAttention(qkv, heads), [B * T, C]) as tf.Tensor2D;
+    return tf.reshape(linear(y, w.proj.weight, w.proj.bias), [B, T, C]) as tf.Tensor3D;
   });
 }
 

@@ -89,6 +89,7 @@ napi_value init(napi_env env, napi_value exports) {
   registerElementwise(env, exports);
   registerLayout(env, exports);
   registerFused(env, exports);
+  registerAttention(env, exports);
   return exports;
 }
 

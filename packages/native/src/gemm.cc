@@ -114,6 +114,14 @@ COURSE_KERNEL(setThreads, {
   return undefinedValue(env);
 })
 
+}  // namespace
+
+// For attention.cc: BLAS's thread count around per-head products.
+int blasThreadsNow() { return blasThreads(); }
+void setBlasThreadsNow(int n) { setBlasThreads(n); }
+
+namespace {
+
 const Export kExports[] = {{"gemm", gemm}, {"info", info}, {"setThreads", setThreads}};
 
 }  // namespace

@@ -11,7 +11,7 @@
  *   loss / sampling use only the first V columns.
  */
 import * as tf from '@tensorflow/tfjs';
-import { multiHeadAttention } from '../attention.js';
+import { causalSelfAttention } from '../attention.js';
 import { InputError } from '../errors.js';
 import { fusedSoftmaxCrossEntropy, nativeActive } from '../kernels/native/index.js';
 import { crossEntropyPerRow, gelu, layerNorm, linear } from '../layers.js';
@@ -152,13 +152,13 @@ export class GPT2 {
       for (const block of this.blocks) {
         // causal self-attention: fused QKV, rows [0,C) Q, [C,2C) K, [2C,3C) V, then the output projection
         const ln1 = tf.reshape(layerNorm(x, block.ln1w, block.ln1b), [B, T, C]) as tf.Tensor3D;
-        const { output } = multiHeadAttention(
+        const output = causalSelfAttention(
           ln1,
           {
             qkv: { weight: block.qkvw, bias: block.qkvb },
             proj: { weight: block.attprojw, bias: block.attprojb },
           },
-          { heads: NH, causal: true },
+          NH,
         ); // [B, T, C]
         x = tf.add(x, tf.reshape(output, [B * T, C]));
         // MLP

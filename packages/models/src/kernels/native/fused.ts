@@ -18,6 +18,8 @@ export const SOFTMAX_XENT = 'CourseSoftmaxXent';
 export const SOFTMAX_XENT_GRAD = 'CourseSoftmaxXentGrad';
 export const SCALED_SOFTMAX = 'CourseScaledSoftmax';
 export const SCALED_SOFTMAX_GRAD = 'CourseScaledSoftmaxGrad';
+export const CAUSAL_ATTENTION = 'CourseCausalAttention';
+export const CAUSAL_ATTENTION_GRAD = 'CourseCausalAttentionGrad';
 export const LSTM_CELL = 'CourseLstmCell';
 export const LSTM_CELL_GRAD = 'CourseLstmCellGrad';
 
@@ -145,6 +147,30 @@ function lstmCellGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   return [nb.output(dz, [B, 4 * H]), nb.output(dcPrev, [B, H])];
 }
 
+// qkv [B, T, 3C], attr heads -> y [B, T, C], att [B, H, T, T]
+function causalAttention({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { qkv } = inputs as Record<string, tf.TensorInfo>;
+  const nb = backend as NativeBackend;
+  const [B, T, C3] = qkv.shape;
+  const C = C3 / 3;
+  const H = Number((attrs as { heads: number }).heads);
+  const y = nb.allocFloat32(B * T * C);
+  const att = nb.allocFloat32(B * H * T * T);
+  nativeAddon().causalAttentionForward(y, att, floats(nb, qkv)[0], B, T, C, H);
+  return [nb.output(y, [B, T, C]), nb.output(att, [B, H, T, T])];
+}
+
+function causalAttentionGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const { dy, att, qkv } = inputs as Record<string, tf.TensorInfo>;
+  const nb = backend as NativeBackend;
+  const [B, T, C3] = qkv.shape;
+  const H = att.shape[1];
+  const dqkv = nb.allocFloat32(B * T * C3);
+  const [dyv, av, qv] = floats(nb, dy, att, qkv);
+  nativeAddon().causalAttentionBackward(dqkv, dyv, av, qv, B, T, C3 / 3, H);
+  return nb.output(dqkv, qkv.shape);
+}
+
 /** The custom kernels, registered for the native backend only. */
 export const FUSED_KERNELS: Record<string, tf.KernelFunc> = {
   [LAYER_NORM]: layerNorm as tf.KernelFunc,
@@ -155,6 +181,8 @@ export const FUSED_KERNELS: Record<string, tf.KernelFunc> = {
   [SOFTMAX_XENT_GRAD]: softmaxXentGrad as tf.KernelFunc,
   [SCALED_SOFTMAX]: scaledSoftmax as tf.KernelFunc,
   [SCALED_SOFTMAX_GRAD]: scaledSoftmaxGrad as tf.KernelFunc,
+  [CAUSAL_ATTENTION]: causalAttention as tf.KernelFunc,
+  [CAUSAL_ATTENTION_GRAD]: causalAttentionGrad as tf.KernelFunc,
   [LSTM_CELL]: lstmCell as tf.KernelFunc,
   [LSTM_CELL_GRAD]: lstmCellGrad as tf.KernelFunc,
 };
@@ -252,3 +280,21 @@ export const fusedLstmCell = customGrad<(z: tf.Tensor2D, cPrev: tf.Tensor2D) => 
     };
   },
 );
+
+/**
+ * Causal self-attention from the fused projection: qkv [B, T, 3C] -> y [B, T, C]
+ * (heads merged), softmax(q·kᵀ/√hs + causal mask)·v per head, as llm.c does it.
+ */
+export function fusedCausalAttention(qkv: tf.Tensor3D, heads: number): tf.Tensor3D {
+  const op = customGrad<(x: tf.Tensor3D) => tf.Tensor3D>((x: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    const [y, att] = run<tf.Tensor[]>(CAUSAL_ATTENTION, { qkv: x }, { heads });
+    save([att, x]);
+    return {
+      value: y as tf.Tensor3D,
+      gradFunc: (dy: tf.Tensor3D, [a, q]: tf.Tensor[]) => [
+        run<tf.Tensor>(CAUSAL_ATTENTION_GRAD, { dy, att: a, qkv: q }),
+      ],
+    };
+  });
+  return op(qkv);
+}

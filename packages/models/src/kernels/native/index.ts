@@ -133,6 +133,7 @@ export function nativeAdamWInPlace(
 }
 
 export {
+  fusedCausalAttention,
   fusedGelu,
   fusedLayerNorm,
   fusedLstmCell,
