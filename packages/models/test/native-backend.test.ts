@@ -47,6 +47,11 @@ function backend(): NativeBackend {
   return tf.backend() as NativeBackend;
 }
 
+/** The ArrayBuffer behind a native tensor. */
+function bufferOf(t: tf.Tensor): ArrayBufferLike {
+  return (backend().valuesOf(t) as Float32Array).buffer;
+}
+
 /** `count` tensors of `n` floats, each filled with `value + i`, from native kernels (so from the pool). */
 function allocateMany(n: number, count: number, value: number): tf.Tensor[] {
   const ones = tf.ones([n]);
@@ -75,10 +80,10 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('the native backend buffer pool'), ()
 
   it('recycles a buffer once its last tensor is disposed, and hands it out again', () => {
     const x = pooledTensor();
-    const buffer = backend().valuesOf(x).buffer;
+    const buffer = bufferOf(x);
     expect(disposeAndMeasure([x])).toBe(N * 4);
     const [y] = allocateMany(N, 1, 0);
-    expect(backend().valuesOf(y).buffer).toBe(buffer);
+    expect(bufferOf(y)).toBe(buffer);
     y.dispose();
   });
 
@@ -110,12 +115,12 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('the native backend buffer pool'), ()
 
   it('views of a buffer (as JS kernels make them) keep it alive after its tensor is disposed', () => {
     const x = pooledTensor();
-    const buffer = backend().valuesOf(x).buffer;
+    const buffer = bufferOf(x);
     const rows = viewRows(x, [0, 1, 5]);
     // disposing the parent and one row frees nothing
     expect(disposeAndMeasure([x, rows[2]])).toBe(0);
     const others = allocateMany(N, 20, 1000);
-    expect(others.some((t) => backend().valuesOf(t).buffer === buffer)).toBe(false);
+    expect(others.some((t) => bufferOf(t) === buffer)).toBe(false);
     expectAllClose(rows[0].dataSync(), values.subarray(0, 129), { rtol: 0 }, 'row 0');
     expectAllClose(rows[1].dataSync(), values.subarray(129, 258), { rtol: 0 }, 'row 1');
     tf.dispose([...others, rows[0], rows[1]]);
@@ -136,7 +141,7 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('the native backend buffer pool'), ()
       nativeKernelStats(true);
       const part = tf.stridedSlice(x, [3, 0], [20, 129], [1, 1]);
       expect(nativeKernelStats(true).StridedSlice?.js).toBe(1);
-      expect(backend().valuesOf(part).buffer).toBe(backend().valuesOf(x).buffer);
+      expect(bufferOf(part)).toBe(bufferOf(x));
       expect(disposeAndMeasure([x])).toBe(0);
       const others = allocateMany(N, 20, 1000);
       expectAllClose(part.dataSync(), values.subarray(3 * 129, 20 * 129), { rtol: 0 }, 'stridedSlice');
@@ -383,7 +388,7 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('nativeAdamWInPlace and nativeSumSqua
 
   it('never changes the Float32Array a variable was made from: a whole array', () => {
     const n = 5 * 129;
-    let mine = new Float32Array(0);
+    let mine: Float32Array = new Float32Array(0);
     const initial = checkThreeSteps(n, [5, 129], (values) => {
       mine = values; // tf.tensor keeps the caller's array as its data
       const t = tf.tensor(mine, [5, 129]);
@@ -397,7 +402,7 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('nativeAdamWInPlace and nativeSumSqua
 
   it('never changes an array handed out by dataSync()', () => {
     const n = 65 * 129;
-    let seen = new Float32Array(0);
+    let seen: Float32Array = new Float32Array(0);
     checkThreeSteps(n, [65, 129], (initial) => {
       const t = tf.add(tf.tensor(initial, [65, 129]), 0);
       const variable = tf.variable(t);
@@ -447,9 +452,11 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('GPT-2 on native equals cpu'), () => 
     nativeKernelStats(true);
     const native = await gradientsOn('native', build);
     const stats = nativeKernelStats(true);
-    // the fused paths ran
-    for (const k of ['CourseLayerNorm', 'CourseGelu', 'CourseSoftmaxXent', 'CourseScaledSoftmax'])
+    // the fused paths ran (attention: the whole causal attention, or its softmax)
+    for (const k of ['CourseLayerNorm', 'CourseGelu', 'CourseSoftmaxXent'])
       expect(stats[k]?.native, k).toBeGreaterThan(0);
+    const attention = (stats.CourseCausalAttention?.native ?? 0) + (stats.CourseScaledSoftmax?.native ?? 0);
+    expect(attention, 'a fused attention kernel').toBeGreaterThan(0);
     expect(cpu.grads.size).toBe(2 + 12 * config.numLayers + 2);
     expect(Math.abs(native.loss - cpu.loss)).toBeLessThan(1e-5 * cpu.loss);
     expect(Math.abs(cpu.loss - Math.log(config.vocabSize))).toBeLessThan(0.5); // ~ln V at init

@@ -139,6 +139,8 @@ describe.skipIf(loaded.addon === null)(title('the trainer on the native backend'
       expect(Math.abs(r.loss - cpu.results[k].loss)).toBeLessThan(1e-5 * cpu.results[k].loss);
       expect(Math.abs(r.norm - cpu.results[k].norm)).toBeLessThan(1e-4 * cpu.results[k].norm);
     }
-    expectClose('params after 2 steps', native.params, cpu.params, 1e-4, 1e-2);
+    // AdamW divides each gradient element by its own size, so fp32 noise in a gradient near 0
+    // moves that parameter by a fraction of lr (1e-3): compare to 1% of lr (1e-4 of 0.1), not relatively
+    expectClose('params after 2 steps', native.params, cpu.params, 1e-4, 0.1);
   });
 });
