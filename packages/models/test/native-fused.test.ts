@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scaledDotProductAttention } from '../src/attention.js';
 import {
+  fusedCausalAttention,
   fusedGelu,
   fusedLayerNorm,
   fusedLstmCell,
@@ -109,6 +110,38 @@ function lstmCellRef(z: Vec, cPrev: Vec, B: number, H: number): Vec {
   return out;
 }
 
+/**
+ * Causal self-attention from the fused projection qkv [B, T, 3C] (row = q | k | v,
+ * head h at columns h·hs of each): y[b, t, h·hs + e] = Σ_{s ≤ t} A[t, s]·v[s, e],
+ * A = softmax over s ≤ t of q_t·k_s / √hs.
+ */
+function causalAttentionRef(qkv: Vec, B: number, T: number, C: number, H: number): Vec {
+  const hs = C / H;
+  const y = new Float64Array(B * T * C);
+  const at = (b: number, t: number, part: number, h: number, e: number) =>
+    qkv[(b * T + t) * 3 * C + part * C + h * hs + e];
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      for (let t = 0; t < T; t++) {
+        const scores = Array.from({ length: t + 1 }, (_, s) => {
+          let sum = 0;
+          for (let e = 0; e < hs; e++) sum += at(b, t, 0, h, e) * at(b, s, 1, h, e);
+          return sum / Math.sqrt(hs);
+        });
+        const max = Math.max(...scores);
+        const weights = scores.map((v) => Math.exp(v - max));
+        const total = weights.reduce((a, v) => a + v, 0);
+        for (let e = 0; e < hs; e++) {
+          let sum = 0;
+          for (let s = 0; s <= t; s++) sum += (weights[s] / total) * at(b, s, 2, h, e);
+          y[(b * T + t) * C + h * hs + e] = sum;
+        }
+      }
+    }
+  }
+  return y;
+}
+
 const dot = (a: Vec, b: ArrayLike<number>) => a.reduce((s, v, i) => s + v * b[i], 0);
 
 /**
@@ -169,6 +202,17 @@ async function fusedOnNative(
 }
 
 const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
+
+/** A loss over named variables (the loss a summed tensor, typed as tfjs returns it). */
+type Case = { loss: () => tf.Tensor; variables: Record<string, tf.Variable> };
+
+/** `make` as gradientsOn takes it. */
+function scalarCase(make: () => Case) {
+  return () => {
+    const c = make();
+    return { loss: () => c.loss() as tf.Scalar, variables: c.variables };
+  };
+}
 
 describe.skipIf(!NATIVE_BUILT)(
   nativeSuite('fused ops on native: float64 reference and finite differences'),
@@ -295,6 +339,28 @@ describe.skipIf(!NATIVE_BUILT)(
       expectGradClose(got.grads[1], finiteDifference(f, inputs, weights, 1), 'LSTM cell dcPrev');
     });
 
+    it('fusedCausalAttention: y and dqkv (B 2, T 5, C 6, 2 heads; B 1, T 7, 1 head)', async () => {
+      for (const [B, T, C, H] of [
+        [2, 5, 6, 2],
+        [1, 7, 3, 1],
+      ]) {
+        const qkv = uniform(B * T * 3 * C, 23, -1.5, 1.5);
+        const weights = uniform(B * T * C, 24);
+        nativeKernelStats(true);
+        const got = await fusedOnNative(
+          [{ values: qkv, shape: [B, T, 3 * C] }],
+          (x) => fusedCausalAttention(x as tf.Tensor3D, H),
+          weights,
+          [0],
+        );
+        expect(nativeKernelStats(true).CourseCausalAttentionGrad?.native).toBe(1);
+        const f = ([x]: Vec[]) => causalAttentionRef(x, B, T, C, H);
+        const what = `causal attention B${B} T${T} C${C} H${H}`;
+        expectAllClose(got.value, f([f64(qkv)]), { rtol: 1e-5, atol: 1e-6 }, `${what} y`);
+        expectGradClose(got.grads[0], finiteDifference(f, [f64(qkv)], weights, 0), `${what} dqkv`);
+      }
+    });
+
     it('fusedScaledSoftmax: causal [2, 3, 7, 7] and not causal [3, 4, 9]; masked weights are exactly 0', async () => {
       for (const [shape, causal] of [
         [[2, 3, 7, 7], true],
@@ -302,7 +368,7 @@ describe.skipIf(!NATIVE_BUILT)(
         [[3, 4, 9], false],
       ] as const) {
         const T = shape[shape.length - 1];
-        const n = shape.reduce((a, b) => a * b, 1);
+        const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
         const x = uniform(n, 10, -6, 6);
         const weights = uniform(n, 11);
         const scale = 0.37;
@@ -331,11 +397,9 @@ describe.skipIf(!NATIVE_BUILT)(
 
 describe.skipIf(!NATIVE_BUILT)(nativeSuite('fused ops on native equal the composite layers on cpu'), () => {
   /** Σ layer(x)·weights and its gradients, the composite on cpu against the fused op on native. */
-  async function compareLayer(
-    make: () => { loss: () => tf.Scalar; variables: Record<string, tf.Variable> },
-  ): Promise<void> {
-    const cpu = await gradientsOn('cpu', make);
-    const native = await gradientsOn('native', make);
+  async function compareLayer(make: () => Case): Promise<void> {
+    const cpu = await gradientsOn('cpu', scalarCase(make));
+    const native = await gradientsOn('native', scalarCase(make));
     expectClose(native, cpu, 1e-5);
   }
 
@@ -452,9 +516,9 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('fused ops on native equal the compos
 
 describe.skipIf(!NATIVE_BUILT)(nativeSuite('autodiff through native kernels equals cpu'), () => {
   /** variableGrads of `loss` over fixed variables, on cpu and native. */
-  async function compareGrads(make: () => { loss: () => tf.Scalar; variables: Record<string, tf.Variable> }) {
-    const cpu = await gradientsOn('cpu', make);
-    const native = await gradientsOn('native', make);
+  async function compareGrads(make: () => Case) {
+    const cpu = await gradientsOn('cpu', scalarCase(make));
+    const native = await gradientsOn('native', scalarCase(make));
     expectClose(native, cpu, 1e-5);
     for (const [name, g] of native.grads) {
       expect(
