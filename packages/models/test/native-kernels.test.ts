@@ -913,6 +913,21 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('native kernels equal cpu'), () => {
     });
   });
 
+  it('inputs that are views into a larger array (as JS kernels make them) are read from their offset', async () => {
+    // cpu StridedSlice of leading rows and cpu Slice of int32 return subarrays of their input's array
+    const table = fixed([9, 7], 1);
+    const rows = () => tf.stridedSlice(table(), [2, 0], [8, 7], [1, 1]); // [6, 7], offset 14
+    const ids = () => tf.slice(tf.tensor1d([8, 0, 5, 2, 3, 3], 'int32'), [2], [3]); // [5, 2, 3]
+    await check(tf.Add, 'a view plus a scalar', () => tf.add(rows(), 1), { rtol: 0 });
+    await check(tf.BatchMatMul, 'a view times a view', () => tf.matMul(rows(), rows(), false, true), {
+      rtol: 1e-5,
+      atol: 1e-6,
+    });
+    await check(tf.Sum, 'a view summed', () => tf.sum(rows(), 1), { rtol: 1e-6, atol: 1e-6 });
+    await check(tf.GatherV2, 'rows of a view by a view of ids', () => tf.gather(rows(), ids()), { rtol: 0 });
+    await check(tf.Exp, 'exp of a view', () => tf.exp(rows()), { rtol: 1e-6 });
+  });
+
   it('every kernel in NATIVE_KERNELS is covered by a case above', () => {
     const missing = Object.keys(NATIVE_KERNELS).filter((name) => !COVERED.has(name));
     expect(missing).toEqual([]);
