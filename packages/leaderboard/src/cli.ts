@@ -7,10 +7,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BACKEND_NAMES, type BackendChoice, InputError, reportError } from '@course/models';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { type ConfigOverrides, readConfigFile, resolveConfig } from './config.js';
+import { type ConfigOverrides, DEFAULT_CONFIG, readConfigFile, resolveConfig } from './config.js';
 import { openDatabase } from './db.js';
 import { Store } from './store.js';
-import { submitCheckpoint, waitForSubmission } from './submit-client.js';
+import {
+  describeLinks,
+  describeReply,
+  describeScored,
+  submitCheckpoint,
+  waitForSubmission,
+} from './submit-client.js';
 import { runLocalWorker, runRemoteWorker } from './worker.js';
 
 export interface Output {
@@ -84,10 +90,20 @@ interface ServeFlags {
   backend: string;
 }
 
+const D = DEFAULT_CONFIG;
+
+/**
+ * "(default: 6)" in an option's description. The class rules' defaults are not commander defaults:
+ * a --config file must be able to set what a flag left unset.
+ */
+function shown(value: number | string): string {
+  return `(default: ${value})`;
+}
+
 /** Config file, then flags given on the command line. */
 function serveConfig(flags: ServeFlags) {
   const overrides: ConfigOverrides = flags.config ? readConfigFile(flags.config) : {};
-  const arch = overrides.architecture ?? { depth: 6, channels: 384, heads: 6 };
+  const arch = overrides.architecture ?? DEFAULT_CONFIG.architecture;
   const archFlags = { depth: flags.depth, channels: flags.channels, heads: flags.heads };
   const extra = { maxSeqLen: flags.maxSeqLen, vocabSize: flags.vocabSize };
   const architecture = { ...arch };
@@ -137,7 +153,7 @@ function buildProgram(io: LeaderboardIO, running: { stop?: () => Promise<void> }
 Examples:
   course-leaderboard add-student alice --db class.db      prints alice's token (last line)
   course-leaderboard serve --db class.db --port 8080 --val 'data/*_val_*.bin' --hellaswag data/hellaswag_val.bin --workers 1
-  course-leaderboard submit --server http://host:8080 --token T --checkpoint log/model_00005000.bin --max-lr 6e-4 --spend-usd 12.5
+  course-leaderboard submit --server http://host:8080 --token T --checkpoint log/model_00005000.bin --max-lr 6e-4 --spend-usd 12.5 --wait
   course-leaderboard add-token gpu-box --role worker --db class.db
   course-leaderboard worker --server http://host:8080 --token WORKER_TOKEN      (on a GPU machine)
 
@@ -150,23 +166,48 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
     .requiredOption('--db <file>', 'SQLite database (created if missing)')
     .option('--port <n>', 'port (0 = any free port)', integerIn(0), 8080)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
-    .option('--val <glob>', "held-out validation shards, e.g. 'data/*_val_*.bin' (quote it)")
-    .option('--hellaswag <file>', 'held-out llm.c HellaSwag file')
-    .option('--val-batches <n>', 'val batches per split; -1 = the whole split', batchCount)
-    .option('--hellaswag-limit <n>', 'score only the first n HellaSwag examples of each split', integerIn(1))
-    .option('-b <B>', 'evaluation batch size', integerIn(1))
-    .option('-t <T>', 'evaluation sequence length', integerIn(1))
-    .option('--depth <n>', 'required layers', integerIn(1))
-    .option('--channels <n>', 'required channels', integerIn(1))
-    .option('--heads <n>', 'required heads', integerIn(1))
+    .option('--val <glob>', "held-out validation shards, e.g. 'data/*_val_*.bin' (quote it) (default: none)")
+    .option(
+      '--hellaswag <file>',
+      'held-out llm.c HellaSwag file (default: none; give --val, --hellaswag or both)',
+    )
+    .option(
+      '--val-batches <n>',
+      `val batches per split; -1 = the whole split ${shown(D.evaluation.valBatches)}`,
+      batchCount,
+    )
+    .option(
+      '--hellaswag-limit <n>',
+      'score only the first n HellaSwag examples of each split (default: all)',
+      integerIn(1),
+    )
+    .option('-b <B>', `evaluation batch size ${shown(D.evaluation.B)}`, integerIn(1))
+    .option('-t <T>', `evaluation sequence length ${shown(D.evaluation.T)}`, integerIn(1))
+    .option('--depth <n>', `required layers ${shown(D.architecture.depth)}`, integerIn(1))
+    .option('--channels <n>', `required channels ${shown(D.architecture.channels)}`, integerIn(1))
+    .option('--heads <n>', `required heads ${shown(D.architecture.heads)}`, integerIn(1))
     .option('--max-seq-len <n>', 'required max_seq_len (default: any ≥ -t)', integerIn(1))
     .option('--vocab-size <n>', 'required vocab_size (default: any)', integerIn(1))
-    .option('--public-fraction <x>', 'share of held-out data on the public board', numberIn(0, 1, true))
-    .option('--daily-limit <n>', 'submissions per student per UTC day', integerIn(1))
-    .option('--budget-usd <x>', 'tuning budget; spend above it is flagged', numberIn(0))
-    .option('--deadline <iso>', 'when the private board is revealed')
+    .option(
+      '--public-fraction <x>',
+      `share of held-out data on the public board ${shown(D.publicFraction)}`,
+      numberIn(0, 1, true),
+    )
+    .option('--daily-limit <n>', `submissions per student per UTC day ${shown(D.dailyLimit)}`, integerIn(1))
+    .option(
+      '--budget-usd <x>',
+      `tuning budget; spend above it is flagged ${shown(D.tuningBudgetUsd)}`,
+      numberIn(0),
+    )
+    .option(
+      '--deadline <iso>',
+      'when the private board is revealed and submissions close (default: none; a TA reveals it)',
+    )
     .option('--workers <n>', 'local worker processes to start', integerIn(0), 0)
-    .option('--config <file>', 'JSON file with the class rules (flags override it)')
+    .option(
+      '--config <file>',
+      'JSON file with the class rules; it replaces the defaults, flags replace both (default: none)',
+    )
     .addOption(backendOption())
     .action(async (flags: ServeFlags) => {
       if (!flags.val && !flags.hellaswag)
@@ -252,6 +293,7 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
     )
     .requiredOption('--spend-usd <x>', 'your tuning spend in USD', numberIn(0))
     .option('--wait', 'wait until the submission is scored or failed')
+    .option('--json', "print the server's replies as JSON, one per line")
     .action(
       async (flags: {
         server: string;
@@ -260,16 +302,25 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         maxLr: number;
         spendUsd: number;
         wait?: boolean;
+        json?: boolean;
       }) => {
-        const body = await submitCheckpoint(flags);
-        println(io.stdout, JSON.stringify(body));
-        if (!flags.wait) return;
+        const reply = await submitCheckpoint(flags);
+        println(io.stdout, flags.json ? JSON.stringify(reply) : describeReply(reply, flags, !!flags.wait));
+        if (!flags.wait) {
+          if (!flags.json && !reply.duplicate) println(io.stdout, describeLinks(flags.server, reply.student));
+          return;
+        }
         println(
           io.stderr,
-          `waiting for submission ${body.id} to be scored (Ctrl-C stops waiting; the submission stays queued)...`,
+          `waiting for submission ${reply.id} to be scored (Ctrl-C stops waiting; the submission stays queued)...`,
         );
-        const state = await waitForSubmission(flags.server, flags.token, body.id);
-        println(io.stdout, JSON.stringify(state));
+        const state = await waitForSubmission(flags.server, flags.token, reply.id);
+        if (flags.json) println(io.stdout, JSON.stringify(state));
+        if (state.status === 'failed') throw new InputError(`submission ${state.id} failed: ${state.error}`);
+        if (!flags.json) {
+          println(io.stdout, describeScored(state));
+          println(io.stdout, describeLinks(flags.server, state.student));
+        }
       },
     );
 

@@ -1,7 +1,8 @@
 /**
  * Server-rendered pages (no JavaScript; one small stylesheet inline) and the
- * TAs' CSV. Tables scroll sideways inside their box on a phone; the numbers
- * that matter (rank, name, HellaSwag) come first.
+ * TAs' CSV. On a phone (390 px) the page never scrolls sideways: rank, name
+ * and HellaSwag fit the screen, the other columns scroll inside the table's
+ * box. Each metric's header says which way is better.
  */
 import type { LeaderboardConfig } from './config.js';
 import type { Board, BoardRow } from './ranking.js';
@@ -13,16 +14,27 @@ export function escapeHtml(value: unknown): string {
 
 const STYLE = `
   body { font: 15px/1.4 system-ui, sans-serif; margin: 0 auto; max-width: 60rem; padding: 0.75rem; color: #111; }
-  h1 { font-size: 1.35rem; margin: 0.25rem 0; } h2 { font-size: 1.1rem; margin-top: 1.5rem; }
+  h1 { font-size: 1.35rem; margin: 0.25rem 0; overflow-wrap: anywhere; } h2 { font-size: 1.1rem; margin-top: 1.5rem; }
   .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
   table { border-collapse: collapse; width: 100%; }
+  caption { text-align: left; }
   th, td { padding: 0.35rem 0.5rem; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
-  th { background: #f4f4f4; position: sticky; top: 0; }
+  th { background: #f4f4f4; position: sticky; top: 0; vertical-align: bottom; }
   td.name, th.name { text-align: left; }
+  td.name { white-space: normal; overflow-wrap: anywhere; min-width: 5rem; }
   .ci { color: #666; font-size: 0.85em; }
+  .legend { display: block; font-weight: normal; font-size: 0.8em; color: #555; }
   .flag { background: #fde2e1; color: #8a1c16; border-radius: 0.25rem; padding: 0 0.3rem; font-size: 0.8em; }
   .note { color: #555; font-size: 0.9em; }
   a { color: #0645ad; }
+  /* A phone: rank, name and HellaSwag fit the screen (the interval under the accuracy, long names
+     wrapped); the other columns are a sideways scroll inside the table's box, never the page's. */
+  @media (max-width: 40rem) {
+    body { padding: 0.5rem; }
+    th, td { padding: 0.3rem 0.35rem; }
+    td.name { max-width: 8rem; }
+    .ci { display: block; }
+  }
 `;
 
 function page(title: string, body: string): string {
@@ -63,7 +75,7 @@ function boardTable(rows: BoardRow[], caption: string): string {
     .join('\n');
   return `<div class="scroll"><table>
 <caption class="note">${escapeHtml(caption)}</caption>
-<thead><tr><th>#</th><th class="name">Student</th><th>HellaSwag (95% CI)</th><th>Val loss</th><th>Max LR</th><th>Spend</th><th>Subs</th><th>Last submitted</th></tr></thead>
+<thead><tr><th>#</th><th class="name">Student</th><th>HellaSwag (95% CI)<span class="legend">higher is better</span></th><th>Val loss<span class="legend">lower is better</span></th><th>Max LR</th><th>Spend</th><th>Subs</th><th>Last submitted</th></tr></thead>
 <tbody>
 ${body}
 </tbody></table></div>`;
@@ -73,7 +85,7 @@ function rankingNote(config: LeaderboardConfig): string {
   const keys = config.ranking
     .map(
       (k) =>
-        `${k.metric === 'hellaswag_acc' ? 'HellaSwag accuracy' : 'validation loss'} ${k.order === 'desc' ? '↓ (higher is better)' : '↑ (lower is better)'}`,
+        `${k.metric === 'hellaswag_acc' ? 'HellaSwag accuracy' : 'validation loss'} (${k.order === 'desc' ? 'highest' : 'lowest'} first)`,
     )
     .join(', then ');
   return `Ranked by ${keys}; equal scores share a rank, the earlier submission listed first. Each student's ${config.selection} scored submission counts. Tuning budget ${usd(config.tuningBudgetUsd)}: entries above it are ${config.overBudget === 'separate' ? 'ranked separately below' : 'not ranked'}. Overlapping HellaSwag intervals mean the difference may be chance.`;
@@ -133,7 +145,7 @@ export function renderStudentPage(opts: {
 <h1>${escapeHtml(opts.student.name)}</h1>
 <p class="note">${opts.history.length} submission(s); scores on the public held-out split.</p>
 <div class="scroll"><table>
-<thead><tr><th>#</th><th class="name">Submitted</th><th>Status</th><th>HellaSwag</th><th>Val loss</th><th>Max LR</th><th>Spend</th></tr></thead>
+<thead><tr><th>#</th><th class="name">Submitted</th><th>Status</th><th>HellaSwag<span class="legend">higher is better</span></th><th>Val loss<span class="legend">lower is better</span></th><th>Max LR</th><th>Spend</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table></div>`;

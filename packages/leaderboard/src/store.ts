@@ -82,19 +82,31 @@ export class Store {
 
   // ------------------------------------------------------------------ people and tokens
 
-  /** Adds a student and returns their token (shown once; only its hash is kept). */
+  /** Adds a student and returns their token (shown once; only its hash is kept). Names are case-insensitive. */
   addStudent(name: string): { student: Student; token: string } {
     if (!NAME_PATTERN.test(name)) {
       throw new InputError(
         `student name: found "${name}", expected 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit)`,
       );
     }
-    if (this.studentByName(name)) throw new InputError(`student name: "${name}" exists already`);
     const token = newToken();
-    const info = this.db
-      .prepare('INSERT INTO students (name, token_hash, created_at) VALUES (?, ?, ?)')
-      .run(name, hashToken(token), this.now());
-    return { student: { id: Number(info.lastInsertRowid), name }, token };
+    // One transaction: two processes adding "Ann" and "ann" at once cannot both succeed.
+    return this.db
+      .transaction(() => {
+        const existing = this.studentByName(name);
+        if (existing) {
+          throw new InputError(
+            existing.name === name
+              ? `student name: "${name}" exists already`
+              : `student name: "${name}" exists already as "${existing.name}" (names differing only in case are one student)`,
+          );
+        }
+        const info = this.db
+          .prepare('INSERT INTO students (name, token_hash, created_at) VALUES (?, ?, ?)')
+          .run(name, hashToken(token), this.now());
+        return { student: { id: Number(info.lastInsertRowid), name }, token };
+      })
+      .immediate();
   }
 
   /** A token for a TA ('admin') or an evaluation machine ('worker'). */
@@ -123,8 +135,13 @@ export class Store {
     return row && sameHash(row.token_hash, hash) ? { name: row.name, role: row.role } : null;
   }
 
+  /** The student called `name`, in any case ("Ann", "ann" and "ANN" are one student). */
   studentByName(name: string): Student | null {
-    return (this.db.prepare('SELECT id, name FROM students WHERE name = ?').get(name) as Student) ?? null;
+    return (
+      (this.db
+        .prepare('SELECT id, name FROM students WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 1')
+        .get(name) as Student) ?? null
+    );
   }
 
   // ------------------------------------------------------------------ submissions

@@ -28,6 +28,8 @@ export interface SubmitOptions {
 export interface SubmitReply {
   id: number;
   status: string;
+  /** The student the token belongs to. */
+  student?: string;
   checkpoint_sha256?: string;
   url?: string;
   duplicate?: boolean;
@@ -113,4 +115,39 @@ export async function waitForSubmission(
     }
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));
   }
+}
+
+/** 3e-4, 1e-3: a learning rate as people write it. */
+function lr(x: number): string {
+  return x.toExponential();
+}
+
+function fixed(x: number | null | undefined): string {
+  return x === null || x === undefined ? '–' : x.toFixed(4);
+}
+
+/** The first line `submit` prints: what the server did with the upload. */
+export function describeReply(reply: SubmitReply, opts: SubmitOptions, waiting: boolean): string {
+  if (reply.duplicate) {
+    return `submission ${reply.id} already has this file (${reply.status}); not submitted again, no daily slot used`;
+  }
+  return `submission ${reply.id} ${reply.status} (max LR ${lr(opts.maxLr)}, spend $${opts.spendUsd.toFixed(2)})${waiting ? ': waiting for a worker to score it' : ''}`;
+}
+
+/** What `submit --wait` prints once a submission is scored (a failed one is an error instead). */
+export function describeScored(state: SubmissionState): string {
+  const m = state.metrics?.public;
+  const n = m?.hellaswag_n ?? 0;
+  const hellaswag =
+    m && m.hellaswag_acc !== null
+      ? `${fixed(m.hellaswag_acc)} (${Math.round(m.hellaswag_acc * n)}/${n} correct)`
+      : '–';
+  const flag = state.over_budget ? '; flagged: spend over the tuning budget' : '';
+  return `submission ${state.id} scored on the public held-out split: HellaSwag ${hellaswag}, val loss ${fixed(m?.val_loss)}${flag}`;
+}
+
+/** Where to look next. */
+export function describeLinks(server: string, student: string | undefined): string {
+  const base = server.replace(/\/+$/, '');
+  return `the board: ${base}/${student ? ` · your submissions: ${base}/students/${encodeURIComponent(student)}` : ''}`;
 }

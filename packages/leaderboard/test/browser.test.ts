@@ -40,6 +40,8 @@ const LAUNCH_ARGS = [
   '--disable-sync',
 ];
 
+/** 64 characters, the longest name a student can have, without a place to break it. */
+const LONG_NAME = 'Bartholomew_Fitzgerald-Worthington.III_of_the_Northern_Highlands';
 let server: TestServer;
 let expected: BoardRow[];
 let overBudget: BoardRow[];
@@ -54,6 +56,7 @@ beforeAll(async () => {
     ['grace', 32, '19.99'],
     ['linus', 33, '0'],
     ['spendy', 34, '35'],
+    [LONG_NAME, 35, '1'],
   ];
   for (const [name, seed, spend] of entries) {
     const { token } = server.store.addStudent(name);
@@ -96,7 +99,7 @@ describe.skipIf(!present)('leaderboard page in chromium', () => {
       const tables = page.locator('table');
       expect(await tables.count()).toBe(2); // the board, and the over-budget board
       const rows = tables.nth(0).locator('tbody tr');
-      expect(await rows.count()).toBe(3);
+      expect(await rows.count()).toBe(4);
       for (let i = 0; i < expected.length; i++) {
         const cells = rows.nth(i).locator('td');
         expect(await cells.nth(0).innerText()).toBe(String(expected[i].rank));
@@ -123,6 +126,45 @@ describe.skipIf(!present)('leaderboard page in chromium', () => {
       expect(await page.locator('h1').innerText()).toBe(expected[0].student);
       expect(await page.locator('td.status').first().innerText()).toBe('scored');
       expect(existsSync(join(ARTIFACTS, 'leaderboard.png'))).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('fits a 390 px phone: no sideways scrolling, rank/name/HellaSwag in view, each legend beside its column', async () => {
+    expect(LONG_NAME).toHaveLength(64);
+    const context = await chromium.launchPersistentContext(tempDir('lb-chromium-profile-'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: LAUNCH_ARGS,
+      javaScriptEnabled: false,
+      viewport: { width: 390, height: 844 },
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      const board = page.locator('table').nth(0);
+      const rows = board.locator('tbody tr');
+      for (let i = 0; i < (await rows.count()); i++) {
+        const cell = await rows.nth(i).locator('td.hellaswag').boundingBox();
+        expect(cell!.x + cell!.width, `row ${i}: HellaSwag cell`).toBeLessThanOrEqual(390);
+      }
+      // The legend sits in the header of the column it describes.
+      const headers = board.locator('thead th');
+      const hellaswagHeader = await headers.nth(2).innerText();
+      const lossHeader = await headers.nth(3).innerText();
+      expect(hellaswagHeader).toContain('HellaSwag');
+      expect(hellaswagHeader).toContain('higher is better');
+      expect(hellaswagHeader).not.toContain('lower is better');
+      expect(lossHeader).toContain('Val loss');
+      expect(lossHeader).toContain('lower is better');
+      expect(lossHeader).not.toContain('higher is better');
+      await page.screenshot({ path: join(ARTIFACTS, 'leaderboard-390.png'), fullPage: true });
+      await page.goto(`${server.url}/students/${LONG_NAME}`);
+      expect(await page.locator('h1').innerText()).toBe(LONG_NAME);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: join(ARTIFACTS, 'student-390.png'), fullPage: true });
     } finally {
       await context.close();
     }

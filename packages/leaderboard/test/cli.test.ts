@@ -97,6 +97,37 @@ describe('course-leaderboard', () => {
     expect(neither.stderr).toContain('--db / --server: found neither');
   });
 
+  test('serve --help shows the default of every option that takes a value (the handout class: d6 c384 h6)', async () => {
+    const { code, stdout } = await cli(['serve', '--help']);
+    expect(code).toBe(0);
+    // One entry per option: its first line and the indented lines that continue its description.
+    const entries = stdout
+      .split('Options:')[1]
+      .split(/\n(?= {2}-)/)
+      .map((e) => e.replace(/\s+/g, ' ').trim());
+    const entry = (flag: string) => entries.find((e) => e.startsWith(flag))!;
+    const expected: [string, string][] = [
+      ['--depth <n>', '(default: 6)'],
+      ['--channels <n>', '(default: 384)'],
+      ['--heads <n>', '(default: 6)'],
+      ['-b <B>', '(default: 4)'],
+      ['-t <T>', '(default: 1024)'],
+      ['--val-batches <n>', '(default: 20)'],
+      ['--daily-limit <n>', '(default: 5)'],
+      ['--public-fraction <x>', '(default: 0.5)'],
+      ['--budget-usd <x>', '(default: 20)'],
+      ['--hellaswag-limit <n>', '(default: all)'],
+      ['--deadline <iso>', '(default: none'],
+      ['--port <n>', '(default: 8080)'],
+      ['--workers <n>', '(default: 0)'],
+    ];
+    for (const [flag, shown] of expected) expect(entry(flag), flag).toContain(shown);
+    // Every option with a value says its default, except the required --db.
+    for (const e of entries.filter((x) => /^-\S*( -\S+)?,? ?\S* <\w+>/.test(x) && !x.startsWith('--db '))) {
+      expect(e).toMatch(/default/);
+    }
+  });
+
   test('a bad --config is refused with the field named', async () => {
     const { writeFileSync } = await import('node:fs');
     const config = join(dir, 'bad.json');
@@ -121,7 +152,7 @@ describe('course-leaderboard', () => {
     const earlier = server.store.allSubmissions().length;
     const sending = cli([
       ...['submit', '--server', server.url, '--token', token, '--checkpoint', checkpoint],
-      ...['--max-lr', '6e-4', '--spend-usd', '2', '--wait'],
+      ...['--max-lr', '6e-4', '--spend-usd', '2', '--wait', '--json'],
     ]);
     while (server.store.allSubmissions().length === earlier) await new Promise((r) => setTimeout(r, 20));
     const worked = await cli([
@@ -155,6 +186,7 @@ describe('course-leaderboard', () => {
       '6e-4',
       '--spend-usd',
       '2',
+      '--json',
     ]);
     expect(JSON.parse(dup.stdout)).toMatchObject({ id, duplicate: true });
     // A checkpoint of another architecture is refused before anything is uploaded.
@@ -194,6 +226,44 @@ describe('course-leaderboard', () => {
     ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('HTTP 401: unknown token');
+  });
+
+  test('submit prints a readable result: queued, then scored with the public numbers; a duplicate says so', async () => {
+    const token = server.store.addStudent('reader').token;
+    const checkpoint = tinyCheckpoint(dir, 81);
+    const earlier = server.store.allSubmissions().length;
+    const sending = cli([
+      ...['submit', '--server', server.url, '--token', token, '--checkpoint', checkpoint],
+      ...['--max-lr', '3e-4', '--spend-usd', '4.5', '--wait'],
+    ]);
+    while (server.store.allSubmissions().length === earlier) await new Promise((r) => setTimeout(r, 20));
+    const worked = await cli([
+      ...['worker', '--server', server.url, '--token', server.workerToken],
+      ...['--once', '--backend', 'cpu', '--cache', tempDir()],
+    ]);
+    expect(worked.code, worked.stderr).toBe(0);
+    const sent = await sending;
+    expect(sent.code, sent.stderr).toBe(0);
+    const id = server.store.allSubmissions().at(-1)!.id;
+    const score = server.store.score(id)!;
+    const acc = score.public_hellaswag_acc!;
+    const correct = Math.round(acc * 8);
+    expect(sent.stdout).toBe(
+      [
+        `submission ${id} queued (max LR 3e-4, spend $4.50): waiting for a worker to score it`,
+        `submission ${id} scored on the public held-out split: HellaSwag ${acc.toFixed(4)} (${correct}/8 correct), val loss ${score.public_val_loss!.toFixed(4)}`,
+        `the board: ${server.url}/ · your submissions: ${server.url}/students/reader`,
+        '',
+      ].join('\n'),
+    );
+    const again = await cli([
+      ...['submit', '--server', server.url, '--token', token, '--checkpoint', checkpoint],
+      ...['--max-lr', '3e-4', '--spend-usd', '4.5'],
+    ]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(
+      `submission ${id} already has this file (scored); not submitted again, no daily slot used\n`,
+    );
   });
 
   test('a server that cannot be reached: submit and worker --once say so (exit 2); a worker without --once waits', async () => {

@@ -180,6 +180,19 @@ describe('whole flow: submit, worker scores, board ranks', () => {
     expect(await history.text()).toContain('scored');
   });
 
+  test('a name differing only in case is the same student: not added again; its page is theirs', async () => {
+    const res = await fetch(`${server.url}/api/admin/students`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Alice' }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as ApiJson).error).toContain('"Alice" exists already as "alice"');
+    const page = await fetch(`${server.url}/students/ALICE`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<h1>alice</h1>');
+  });
+
   test('a duplicate upload by the same student is recognised: same id, no new job', async () => {
     const checkpoint = readFileSync(join(dir, 'model_seed1_v3.bin'));
     const res = await submit(server.url, tokens.alice, { checkpoint, max_lr: '6e-4', spend_usd: '12.5' });

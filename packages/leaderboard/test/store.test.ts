@@ -68,6 +68,17 @@ describe('tokens', () => {
     expect(store.serviceRole(token)).toBeNull();
   });
 
+  test('names differing only in case are one student: refused as a second one, found either way', () => {
+    const { store } = freshStore();
+    const { student } = store.addStudent('Alice');
+    expect(() => store.addStudent('alice')).toThrow(
+      'student name: "alice" exists already as "Alice" (names differing only in case are one student)',
+    );
+    expect(() => store.addStudent('ALICE')).toThrow('exists already as "Alice"');
+    expect(store.studentByName('aLiCe')).toEqual(student);
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM students').get()).toEqual({ n: 1 });
+  });
+
   test('names are checked and unique', () => {
     const { store } = freshStore();
     store.addStudent('alice');

@@ -194,7 +194,9 @@ export async function receiveUpload(ctx: AppContext, req: Request, res: Response
     const sha256 = await sha256FileStream(file.path);
     const duplicate = store.findDuplicate(student.id, sha256);
     if (duplicate) {
-      res.status(200).json({ id: duplicate.id, status: duplicate.status, duplicate: true });
+      res
+        .status(200)
+        .json({ id: duplicate.id, status: duplicate.status, student: student.name, duplicate: true });
       return;
     }
     const stored = checkpointPath(ctx.dataDir, sha256);
@@ -211,7 +213,13 @@ export async function receiveUpload(ctx: AppContext, req: Request, res: Response
       spendUsd,
     });
     log.info({ submission: id, student: student.name, sha256 }, 'submission accepted');
-    res.status(202).json({ id, status: 'queued', checkpoint_sha256: sha256, url: `/api/submissions/${id}` });
+    res.status(202).json({
+      id,
+      status: 'queued',
+      student: student.name,
+      checkpoint_sha256: sha256,
+      url: `/api/submissions/${id}`,
+    });
   } finally {
     if (file) rmSync(file.path, { force: true });
   }
