@@ -1,6 +1,7 @@
 /**
  * `--profile`: instead of timing, one step under tf.profile per case.
  */
+import { nativeActive, nativeKernelStats } from '@course/models';
 import * as tf from '@tensorflow/tfjs';
 import { progress, round, versions } from './common.mjs';
 
@@ -10,6 +11,18 @@ const CUSTOM_GRAD_SCOPE = 'unnamed scope';
 /** A call's input shapes as one key, e.g. "[2048,64]x[50257,64]". */
 function shapesKey(shapes) {
   return shapes.map((s) => `[${s.join(',')}]`).join('x');
+}
+
+/**
+ * On the native backend: which kernels of the step ran in C++ and which fell
+ * back to the cpu backend's JavaScript (by name, with call counts), so a slow
+ * JS kernel shows up by name.
+ */
+function nativeCoverage(stats) {
+  const entries = Object.entries(stats);
+  const native = entries.filter(([, c]) => c.native > 0).map(([k, c]) => `${k}×${c.native}`);
+  const js = entries.filter(([, c]) => c.js > 0).map(([k, c]) => `${k}×${c.js}`);
+  return { native: native.sort(), js: js.sort() };
 }
 
 /**
@@ -23,11 +36,13 @@ export async function profileCase(name, opts, step, params) {
     progress(`${name}: warm-up ${i + 1}/${opts.warmup}`);
   }
   progress(`${name}: profiling one step`);
+  nativeKernelStats(true);
   const start = performance.now();
   const info = await tf.profile(async () => {
     await step();
   });
   const wallMs = performance.now() - start;
+  const coverage = nativeActive() ? nativeCoverage(nativeKernelStats()) : undefined;
   const byName = new Map();
   const byCall = new Map();
   let kernelMs = 0;
@@ -63,6 +78,7 @@ export async function profileCase(name, opts, step, params) {
     peak_mb: round(info.peakBytes / 2 ** 20, 1),
     by_kernel: top(byName, 15),
     by_call: top(byCall, 25),
+    ...(coverage ? { native_coverage: coverage } : {}),
     ...versions(),
   };
 }
