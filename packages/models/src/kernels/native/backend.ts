@@ -30,7 +30,7 @@ export class NativeBackend extends MathBackendCPU {
   private freeBytes = 0;
   /** How many tensor data entries use each ArrayBuffer. */
   private readonly users = new Map<ArrayBufferLike, number>();
-  /** Buffers this backend allocated (only those are recycled). */
+  /** Buffers this backend allocated (only those are recycled or updated in place). */
   private readonly owned = new WeakSet<ArrayBufferLike>();
   /** Buffers handed to callers by readSync/read: never recycled. */
   private readonly escaped = new WeakSet<ArrayBufferLike>();
@@ -50,7 +50,7 @@ export class NativeBackend extends MathBackendCPU {
       return reused;
     }
     const fresh = new Float32Array(n);
-    if (n >= MIN_POOLED) this.owned.add(fresh.buffer);
+    this.owned.add(fresh.buffer);
     return fresh;
   }
 
@@ -64,12 +64,17 @@ export class NativeBackend extends MathBackendCPU {
     return this.data.get(t.dataId).values as BackendValues;
   }
 
-  /** True when `t` is the only user of its array and nobody outside holds it: safe to update in place. */
+  /**
+   * True when `t`'s array was allocated here, `t` is its only user and nobody
+   * outside holds it: safe to update in place. (An array the caller passed to
+   * tf.tensor is never owned: updating it would change the caller's data.)
+   */
   ownsExclusively(t: tf.TensorInfo): boolean {
     const entry = this.data.get(t.dataId);
     const values = entry.values as BackendValues;
     if (!(values instanceof Float32Array) || entry.refCount !== 1) return false;
     return (
+      this.owned.has(values.buffer) &&
       this.users.get(values.buffer) === 1 &&
       !this.escaped.has(values.buffer) &&
       values.byteOffset === 0 &&
@@ -133,7 +138,7 @@ export class NativeBackend extends MathBackendCPU {
       return;
     }
     this.users.delete(buffer);
-    if (!this.owned.has(buffer) || this.escaped.has(buffer)) return;
+    if (!this.owned.has(buffer) || this.escaped.has(buffer) || buffer.byteLength < MIN_POOLED * 4) return;
     if (this.freeBytes + buffer.byteLength > MAX_POOL_BYTES) return;
     const whole = new Float32Array(buffer);
     const list = this.free.get(whole.length);

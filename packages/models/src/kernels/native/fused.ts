@@ -25,10 +25,12 @@ export const LSTM_CELL_GRAD = 'CourseLstmCellGrad';
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** The float32 arrays behind tensors (a float32 tensor cast from int32 keeps an Int32Array on cpu: converted). */
 function floats(nb: NativeBackend, ...ts: tf.TensorInfo[]): Float32Array[] {
   return ts.map((t) => {
     if (t.dtype !== 'float32') throw new Error(`native fused kernel: expected float32, found ${t.dtype}`);
-    return nb.valuesOf(t) as Float32Array;
+    const values = nb.valuesOf(t);
+    return values instanceof Float32Array ? values : Float32Array.from(values as Int32Array);
   });
 }
 
