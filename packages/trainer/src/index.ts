@@ -8,6 +8,42 @@ export * from './ledger.js';
 export * from './llmc-flags.js';
 export * from './mainlog.js';
 export * from './metrics.js';
+export {
+  AdaMax,
+  type AdaMaxOptions,
+  type AdaMaxStep,
+  bregmanTerm,
+  cosineSimilarity,
+  cosineToSimilarity,
+  type MultitaskScores,
+  type OptimizedVariable,
+  overallScore,
+  PAIR_COMBINATIONS,
+  type PairCombination,
+  type PcgradOrder,
+  type PcgradResult,
+  pairFeatures,
+  pairFeatureWidth,
+  paraphraseAccuracy,
+  pcgrad,
+  pcgradCoefficients,
+  pcgradVectors,
+  proportionalSchedule,
+  roundRobinSchedule,
+  SlowWeights,
+  SMART_TASKS,
+  type SmartPerturbationOptions,
+  type SmartTask,
+  sentimentAccuracy,
+  shuffledOrder,
+  smartDivergence,
+  smartPerturbation,
+  smartRegularizer,
+  stsCorrelation,
+  type TaskStep,
+  taskProbabilities,
+  warmupLinearDecay,
+} from './multitask/index.js';
 export * from './outlier.js';
 export * from './peak.js';
 export * from './report/index.js';
