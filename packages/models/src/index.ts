@@ -1,5 +1,59 @@
 export * from './attention.js';
 export * from './backend.js';
+export {
+  BERT_BASE,
+  BERT_MINI,
+  type BertConfig,
+  type BertTensorSpec,
+  bertConfig,
+  bertParameterCount,
+  bertTensorSpecs,
+} from './bert/config.js';
+export {
+  type BertFolder,
+  bertConfigFromHf,
+  bertConfigToHf,
+  bertModelName,
+  bertModelTensors,
+  loadBertFolder,
+  loadBertSafetensors,
+  saveBertFolder,
+  saveBertSafetensors,
+} from './bert/hf.js';
+export {
+  BERT_INIT_STD,
+  Bert,
+  type BertInputs,
+  type BertOptions,
+  type BertParameter,
+  type BertRunOptions,
+  geluErf,
+} from './bert/model.js';
+export {
+  buildWordPieceVocab,
+  learnWordPiece,
+  mergeSymbols,
+  type VocabBuilderOptions,
+  wordCounts,
+} from './bert/vocab-builder.js';
+export {
+  BERT_SPECIAL_TOKENS,
+  type BertEncoding,
+  type BertSpecialToken,
+  basicTokenize,
+  type EncodeOptions,
+  isCjk,
+  isControl,
+  isPunctuation,
+  isWhitespace,
+  padBatch,
+  stripAccents,
+  WORDPIECE_CONTINUATION,
+  WORDPIECE_MAX_CHARS,
+  WordPieceTokenizer,
+  WordPieceVocab,
+  wordPiece,
+} from './bert/wordpiece.js';
 export * from './errors.js';
 export * from './fsutil.js';
 export * from './gpt2/bpe.js';
