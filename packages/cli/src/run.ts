@@ -11,6 +11,7 @@ import { registerEval } from './commands/eval.js';
 import { registerParams } from './commands/params.js';
 import { registerReport } from './commands/report.js';
 import { registerSample } from './commands/sample.js';
+import { registerTransfer } from './commands/transfer.js';
 import { EXIT_OK, reportError } from './errors.js';
 import { type CourseIO, processIO } from './io.js';
 
@@ -46,6 +47,7 @@ Exit codes: 0 ok, 2 bad usage or input, 3 stopped by a budget, 1 internal error.
   registerBudget(program, io);
   registerSample(program, io);
   registerCheck(program, io);
+  registerTransfer(program, io);
   return program;
 }
 

@@ -53,3 +53,4 @@ export * from './sigmoid-net.js';
 export * from './stats/index.js';
 export * from './step.js';
 export * from './train.js';
+export * from './transfer/index.js';
