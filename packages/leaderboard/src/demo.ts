@@ -47,27 +47,31 @@ export interface LeaderboardDemo {
   close(): Promise<void>;
 }
 
-/** The board as fixed-width text for a terminal. */
+/** The board as fixed-width text for a terminal; ≈ marks a HellaSwag interval overlapping the row above. */
 export function formatBoardText(board: Board): string {
   const line = (r: BoardRow) =>
     [
       String(r.rank).padStart(4),
       r.student.padEnd(12),
       r.hellaswag_acc === null
-        ? '–'.padEnd(24)
-        : `${r.hellaswag_acc.toFixed(4)} [${r.hellaswag_ci95![0].toFixed(3)}, ${r.hellaswag_ci95![1].toFixed(3)}]`.padEnd(
-            24,
+        ? '–'.padEnd(26)
+        : `${r.hellaswag_acc.toFixed(4)} [${r.hellaswag_ci95![0].toFixed(3)}, ${r.hellaswag_ci95![1].toFixed(3)}]${r.hellaswag_overlaps_above ? ' ≈' : ''}`.padEnd(
+            26,
           ),
       (r.val_loss === null ? '–' : r.val_loss.toFixed(4)).padStart(8),
       r.max_lr.toExponential(1).padStart(8),
       `$${r.spend_usd.toFixed(2)}`.padStart(8),
       r.over_budget ? ' over budget' : '',
     ].join('  ');
-  const header = `${'rank'.padStart(4)}  ${'student'.padEnd(12)}  ${'HellaSwag [95% CI]'.padEnd(24)}  ${'val loss'.padStart(8)}  ${'max LR'.padStart(8)}  ${'spend'.padStart(8)}`;
+  const header = `${'rank'.padStart(4)}  ${'student'.padEnd(12)}  ${'HellaSwag [95% CI]'.padEnd(26)}  ${'val loss'.padStart(8)}  ${'max LR'.padStart(8)}  ${'spend'.padStart(8)}`;
   const over = board.over_budget.length
     ? ['over the tuning budget (ranked separately):', ...board.over_budget.map(line)]
     : [];
-  return [header, ...board.rows.map(line), ...over].join('\n');
+  const marked = [...board.rows, ...board.over_budget].some((r) => r.hellaswag_overlaps_above);
+  const legend = marked
+    ? ['≈ HellaSwag interval overlaps the row above: the gap may be chance (the order stays)']
+    : [];
+  return [header, ...board.rows.map(line), ...over, ...legend].join('\n');
 }
 
 export async function runLeaderboardDemo(opts: LeaderboardDemoOptions): Promise<LeaderboardDemo> {

@@ -26,6 +26,7 @@ const STYLE = `
   .legend { display: block; font-weight: normal; font-size: 0.8em; color: #555; }
   .flag { background: #fde2e1; color: #8a1c16; border-radius: 0.25rem; padding: 0 0.3rem; font-size: 0.8em; }
   .note { color: #555; font-size: 0.9em; }
+  .overlap { color: #8a5a00; font-weight: bold; }
   a { color: #0645ad; }
   /* A phone: rank, name and HellaSwag fit the screen (the interval under the accuracy, long names
      wrapped); the other columns are a sideways scroll inside the table's box, never the page's. */
@@ -51,10 +52,22 @@ const usd = (x: number) => `$${x.toFixed(2)}`;
 const lr = (x: number) => x.toExponential(1).replace('e+', 'e');
 const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
+const OVERLAP_MARK = '≈';
+const OVERLAP_TITLE = 'HellaSwag 95% interval overlaps the row above: the difference may be chance';
+
 function hellaswagCell(row: BoardRow): string {
   if (row.hellaswag_acc === null) return '–';
   const [lo, hi] = row.hellaswag_ci95!;
-  return `${row.hellaswag_acc.toFixed(4)} <span class="ci">[${lo.toFixed(3)}, ${hi.toFixed(3)}] n=${row.hellaswag_n}</span>`;
+  const mark = row.hellaswag_overlaps_above
+    ? `<span class="overlap" title="${OVERLAP_TITLE}">${OVERLAP_MARK}</span> `
+    : '';
+  return `${mark}${row.hellaswag_acc.toFixed(4)} <span class="ci">[${lo.toFixed(3)}, ${hi.toFixed(3)}] n=${row.hellaswag_n}</span>`;
+}
+
+/** The line under a table that has marked rows. */
+function overlapLegend(rows: BoardRow[]): string {
+  if (!rows.some((r) => r.hellaswag_overlaps_above)) return '';
+  return `<p class="note overlap-legend">${OVERLAP_MARK} this entry’s HellaSwag 95% interval overlaps the one above it: the gap between them may be chance. The order is still the course’s ranking rule.</p>`;
 }
 
 function boardTable(rows: BoardRow[], caption: string): string {
@@ -78,7 +91,7 @@ function boardTable(rows: BoardRow[], caption: string): string {
 <thead><tr><th>#</th><th class="name">Student</th><th>HellaSwag (95% CI)<span class="legend">higher is better</span></th><th>Val loss<span class="legend">lower is better</span></th><th>Max LR</th><th>Spend</th><th>Subs</th><th>Last submitted</th></tr></thead>
 <tbody>
 ${body}
-</tbody></table></div>`;
+</tbody></table></div>${overlapLegend(rows)}`;
 }
 
 function rankingNote(config: LeaderboardConfig): string {

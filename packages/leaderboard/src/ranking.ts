@@ -12,7 +12,8 @@
  *   board, or left off; the main board picks among a student's submissions
  *   within budget.
  * - HellaSwag accuracy comes with a 95% Wilson score interval for a binomial
- *   proportion, so students see when two entries are statistically tied.
+ *   proportion, and each row says whether its interval overlaps the row
+ *   above (the difference may be chance); the order stays the ranking rule's.
  */
 import { accuracyInterval } from '@course/trainer';
 import type { LeaderboardConfig, RankKey } from './config.js';
@@ -29,6 +30,8 @@ export interface BoardRow {
   hellaswag_n: number;
   /** 95% Wilson interval of hellaswag_acc. */
   hellaswag_ci95: [number, number] | null;
+  /** This row's HellaSwag interval overlaps the one of the row ranked just above it. */
+  hellaswag_overlaps_above: boolean;
   val_loss: number | null;
   max_lr: number;
   spend_usd: number;
@@ -92,10 +95,19 @@ function rankRows(
       compareOnKeys(a.metrics, b.metrics, keys) || a.sub.created_at - b.sub.created_at || a.sub.id - b.sub.id,
   );
   let rank = 0;
-  return sorted.map((e, i) => {
+  const rows = sorted.map((e, i) => {
     if (i === 0 || compareOnKeys(sorted[i - 1].metrics, e.metrics, keys) !== 0) rank = i + 1;
     return toRow(e.sub, e.metrics, rank);
   });
+  rows.forEach((row, i) => {
+    row.hellaswag_overlaps_above = i > 0 && intervalsOverlap(rows[i - 1].hellaswag_ci95, row.hellaswag_ci95);
+  });
+  return rows;
+}
+
+/** [a0, a1] and [b0, b1] share a point: a0 ≤ b1 and b0 ≤ a1. */
+export function intervalsOverlap(a: [number, number] | null, b: [number, number] | null): boolean {
+  return a !== null && b !== null && a[0] <= b[1] && b[0] <= a[1];
 }
 
 export function buildBoard(
@@ -135,6 +147,7 @@ export function buildBoard(
         m.hellaswag_acc === null
           ? null
           : accuracyInterval(Math.round(m.hellaswag_acc * m.hellaswag_n), m.hellaswag_n),
+      hellaswag_overlaps_above: false, // set by rankRows
       val_loss: m.val_loss,
       max_lr: sub.max_lr,
       spend_usd: sub.spend_usd,

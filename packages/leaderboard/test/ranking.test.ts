@@ -3,6 +3,8 @@
 import { accuracyInterval as wilsonInterval } from '@course/trainer';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_CONFIG } from '../src/config.js';
+import { formatBoardText } from '../src/demo.js';
+import { renderBoardPage } from '../src/html.js';
 import { buildBoard, type ScoredSubmission } from '../src/ranking.js';
 
 describe('wilsonInterval (95%)', () => {
@@ -157,5 +159,50 @@ describe('buildBoard', () => {
     expect(buildBoard(subs, counts, rules, 'public').rows[0].student).toBe('a');
     expect(buildBoard(subs, counts, rules, 'private').rows[0].student).toBe('b');
     expect(buildBoard(subs, counts, rules, 'private').rows[0].val_loss).toBe(4.0);
+  });
+});
+
+describe('overlapping HellaSwag intervals (the ranking rule stays; the board says when a gap may be chance)', () => {
+  // Wilson 95% at n = 100, by hand (centre (p + z²/2n)/(1 + z²/n), half z·sqrt(p(1-p)/n + z²/4n²)/(1 + z²/n)):
+  //   80/100 → [0.711, 0.867]   78/100 → [0.689, 0.850]   30/100 → [0.219, 0.396]   29/100 → [0.210, 0.386]
+  // 78 overlaps 80 (0.689 ≤ 0.867); 30 does not overlap 78 (0.396 < 0.689); 29 overlaps 30.
+  const subs = () => [
+    scored('p', 0.8, 3.0),
+    scored('q', 0.78, 3.0),
+    scored('r', 0.3, 3.0),
+    scored('s', 0.29, 3.0),
+    scored('t', null, 2.0),
+  ];
+
+  test('each row says whether its interval overlaps the row above; the order is the ranking rule’s', () => {
+    const board = buildBoard(subs(), counts, rules, 'public');
+    expect(board.rows.map((r) => [r.student, r.rank, r.hellaswag_overlaps_above])).toEqual([
+      ['p', 1, false],
+      ['q', 2, true],
+      ['r', 3, false],
+      ['s', 4, true],
+      ['t', 5, false], // no HellaSwag score: nothing to compare
+    ]);
+    expect(board.rows[1].hellaswag_ci95![0]).toBeCloseTo(0.6893, 3);
+    expect(board.rows[2].hellaswag_ci95![1]).toBeCloseTo(0.3958, 3);
+  });
+
+  test('the page marks those rows and explains the mark once, under the table; the terminal board too', () => {
+    const board = buildBoard(subs(), counts, rules, 'public');
+    const html = renderBoardPage({ config: rules, public: board, private: null, queue: {}, now: 0 });
+    const row = (student: string) => html.split(`data-student="${student}"`)[1].split('</tr>')[0];
+    expect(row('q')).toContain('class="overlap"');
+    expect(row('s')).toContain('class="overlap"');
+    for (const student of ['p', 'r', 't']) expect(row(student)).not.toContain('class="overlap"');
+    expect(html.match(/overlap-legend/g)).toHaveLength(1);
+    expect(html).toContain('≈ this entry’s HellaSwag 95% interval overlaps the one above it');
+    const text = formatBoardText(board).split('\n');
+    const rows = text.filter((l) => /^\s*\d+ /.test(l));
+    expect(rows.filter((l) => l.includes('≈')).map((l) => l.trim().split(/\s+/)[1])).toEqual(['q', 's']);
+    expect(text.at(-1)).toMatch(/^≈ HellaSwag interval overlaps the row above/);
+    // Well separated scores: no mark, no legend.
+    const apart = buildBoard([scored('p', 0.8, 3.0), scored('r', 0.3, 3.0)], counts, rules, 'public');
+    const plain = renderBoardPage({ config: rules, public: apart, private: null, queue: {}, now: 0 });
+    expect(plain).not.toMatch(/class="[^"]*overlap/);
   });
 });
