@@ -11,7 +11,8 @@
         "src/elementwise.cc",
         "src/layout.cc",
         "src/fused.cc",
-        "src/attention.cc"
+        "src/attention.cc",
+        "src/recurrent.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -138,6 +138,30 @@ export interface NativeAddon {
     C: number,
     H: number,
   ): void;
+  lstmSequenceForward(
+    hs: Float32Array,
+    cs: Float32Array,
+    gates: Float32Array,
+    xw: Float32Array,
+    U: Float32Array,
+    mask: Float32Array,
+    B: number,
+    T: number,
+    H: number,
+  ): void;
+  lstmSequenceBackward(
+    dxw: Float32Array,
+    dU: Float32Array,
+    dhs: Float32Array,
+    hs: Float32Array,
+    cs: Float32Array,
+    gates: Float32Array,
+    U: Float32Array,
+    mask: Float32Array,
+    B: number,
+    T: number,
+    H: number,
+  ): void;
   adamw(
     param: Float32Array,
     grad: Float32Array,

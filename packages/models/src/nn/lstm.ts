@@ -17,7 +17,7 @@
  * (unit_forget_bias: remember by default early in training).
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedLstmCell, nativeActive } from '../kernels/native/index.js';
+import { fusedLstmCell, fusedLstmSequence, nativeActive } from '../kernels/native/index.js';
 import { initialize, variableFrom } from './initializers.js';
 import {
   checkSequenceConfig,
@@ -73,6 +73,8 @@ export class Lstm implements RecurrentLayer {
       ); // [H, 4H]
       const b = tf.concat(LSTM_GATES.map((g) => this.gates[g].bias)); // [4H]
       const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [B * T, E]), W), b), [B, T, 4 * H]) as tf.Tensor3D;
+      // native: all T steps forward and backward in one kernel each (the step below, in C++)
+      if (nativeActive()) return fusedLstmSequence(xw, U as tf.Tensor2D, mask);
       const zeros = tf.zeros([B, H]) as tf.Tensor2D;
       return scanTime(
         xw,

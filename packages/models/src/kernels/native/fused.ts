@@ -20,6 +20,8 @@ export const SCALED_SOFTMAX = 'CourseScaledSoftmax';
 export const SCALED_SOFTMAX_GRAD = 'CourseScaledSoftmaxGrad';
 export const CAUSAL_ATTENTION = 'CourseCausalAttention';
 export const CAUSAL_ATTENTION_GRAD = 'CourseCausalAttentionGrad';
+export const LSTM_SEQUENCE = 'CourseLstmSequence';
+export const LSTM_SEQUENCE_GRAD = 'CourseLstmSequenceGrad';
 export const LSTM_CELL = 'CourseLstmCell';
 export const LSTM_CELL_GRAD = 'CourseLstmCellGrad';
 
@@ -173,6 +175,36 @@ function causalAttentionGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   return nb.output(dqkv, qkv.shape);
 }
 
+const NO_MASK = new Float32Array(0);
+
+// xw [B, T, 4H], U [H, 4H], optional mask [B, T] -> hs, cs [B, T, H], gates [B, T, 4H]
+function lstmSequence({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const { xw, U, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const nb = backend as NativeBackend;
+  const [B, T, G] = xw!.shape;
+  const H = G / 4;
+  const hs = nb.allocFloat32(B * T * H);
+  const cs = nb.allocFloat32(B * T * H);
+  const gates = nb.allocFloat32(B * T * G);
+  const [xv, uv] = floats(nb, xw!, U!);
+  const mv = mask ? floats(nb, mask)[0] : NO_MASK;
+  nativeAddon().lstmSequenceForward(hs, cs, gates, xv, uv, mv, B, T, H);
+  return [nb.output(hs, [B, T, H]), nb.output(cs, [B, T, H]), nb.output(gates, [B, T, G])];
+}
+
+function lstmSequenceGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const { dhs, hs, cs, gates, U, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const nb = backend as NativeBackend;
+  const [B, T, G] = gates!.shape;
+  const H = G / 4;
+  const dxw = nb.allocFloat32(B * T * G);
+  const dU = nb.allocFloat32(H * G);
+  const [dv, hv, cv, gv, uv] = floats(nb, dhs!, hs!, cs!, gates!, U!);
+  const mv = mask ? floats(nb, mask)[0] : NO_MASK;
+  nativeAddon().lstmSequenceBackward(dxw, dU, dv, hv, cv, gv, uv, mv, B, T, H);
+  return [nb.output(dxw, [B, T, G]), nb.output(dU, [H, G])];
+}
+
 /** The custom kernels, registered for the native backend only. */
 export const FUSED_KERNELS: Record<string, tf.KernelFunc> = {
   [LAYER_NORM]: layerNorm as tf.KernelFunc,
@@ -185,6 +217,8 @@ export const FUSED_KERNELS: Record<string, tf.KernelFunc> = {
   [SCALED_SOFTMAX_GRAD]: scaledSoftmaxGrad as tf.KernelFunc,
   [CAUSAL_ATTENTION]: causalAttention as tf.KernelFunc,
   [CAUSAL_ATTENTION_GRAD]: causalAttentionGrad as tf.KernelFunc,
+  [LSTM_SEQUENCE]: lstmSequence as tf.KernelFunc,
+  [LSTM_SEQUENCE_GRAD]: lstmSequenceGrad as tf.KernelFunc,
   [LSTM_CELL]: lstmCell as tf.KernelFunc,
   [LSTM_CELL_GRAD]: lstmCellGrad as tf.KernelFunc,
 };
@@ -299,4 +333,31 @@ export function fusedCausalAttention(qkv: tf.Tensor3D, heads: number): tf.Tensor
     };
   });
   return op(qkv);
+}
+
+/**
+ * A whole LSTM layer: xw = x·W + b for every step [B, T, 4H] (gate blocks f, i, c̃, o),
+ * U [H, 4H], optional mask [B, T] (1 real, 0 padding: the state carries over)
+ * -> hidden states [B, T, H], from zero initial state; one kernel each way.
+ */
+export function fusedLstmSequence(xw: tf.Tensor3D, U: tf.Tensor2D, mask?: tf.Tensor2D): tf.Tensor3D {
+  const keep = mask ? tf.cast(mask, 'float32') : undefined;
+  const op = customGrad<(x: tf.Tensor3D, u: tf.Tensor2D) => tf.Tensor3D>(
+    (x: tf.Tensor3D, u: tf.Tensor2D, save: tf.GradSaveFunc) => {
+      const [hs, cs, gates] = run<tf.Tensor[]>(
+        LSTM_SEQUENCE,
+        keep ? { xw: x, U: u, mask: keep } : { xw: x, U: u },
+      );
+      save(keep ? [hs, cs, gates, u, keep] : [hs, cs, gates, u]); // saved tensors outlive the forward's tidy
+      return {
+        value: hs as tf.Tensor3D,
+        gradFunc: (dhs: tf.Tensor3D, [h, c, g, us, m]: tf.Tensor[]) =>
+          run<tf.Tensor[]>(
+            LSTM_SEQUENCE_GRAD,
+            m ? { dhs, hs: h, cs: c, gates: g, U: us, mask: m } : { dhs, hs: h, cs: c, gates: g, U: us },
+          ),
+      };
+    },
+  );
+  return op(xw, U);
 }

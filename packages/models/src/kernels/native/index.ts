@@ -137,6 +137,7 @@ export {
   fusedGelu,
   fusedLayerNorm,
   fusedLstmCell,
+  fusedLstmSequence,
   fusedScaledSoftmax,
   fusedSoftmaxCrossEntropy,
 } from './fused.js';
