@@ -4,6 +4,7 @@
  * @course/models and @course/trainer.
  */
 import { Command } from 'commander';
+import { registerBert } from './commands/bert.js';
 import { registerBudget } from './commands/budget.js';
 import { registerCheck } from './commands/check.js';
 import { registerData } from './commands/data.js';
@@ -48,6 +49,7 @@ Exit codes: 0 ok, 2 bad usage or input, 3 stopped by a budget, 1 internal error.
   registerSample(program, io);
   registerCheck(program, io);
   registerTransfer(program, io);
+  registerBert(program, io);
   return program;
 }
 

@@ -4,6 +4,8 @@
  * adding a kind is adding an entry.
  */
 import {
+  bertConfig,
+  bertParameterCount,
   CLASSIC_CNN_NOTES,
   CLASSIC_CNNS,
   classicCnnParameterCounts,
@@ -87,6 +89,55 @@ const MODEL_KINDS: ModelKind[] = [
           vocabSize: v.vocabSize,
         }),
       );
+    },
+  }),
+  kind<{
+    layers: number;
+    channels: number;
+    heads: number;
+    vocab: number;
+    intermediate: number;
+    maxPositions: number;
+    typeVocab: number;
+    pooler: boolean;
+  }>({
+    name: 'bert',
+    summary: "BERT encoder as Hugging Face's BertModel (embeddings, post-LN layers, pooler)",
+    flags: [
+      { flags: '--layers <L>', description: 'encoder layers (num_hidden_layers)' },
+      { flags: '--channels <C>', description: 'channels (hidden_size)' },
+      { flags: '--heads <H>', description: 'attention heads; must divide channels' },
+      { flags: '--vocab <V>', description: 'vocabulary rows (vocab_size)' },
+      {
+        flags: '--intermediate <I>',
+        description: 'feed-forward width (intermediate_size); 0 = 4 × channels',
+        parse: integerIn(0),
+        default: 0,
+      },
+      {
+        flags: '--max-positions <P>',
+        description: 'learned positions (max_position_embeddings)',
+        default: 512,
+      },
+      { flags: '--type-vocab <S>', description: 'segment types (type_vocab_size)', default: 2 },
+      { flags: '--no-pooler', description: 'without the pooler (dense + tanh on [CLS])' },
+    ],
+    describe: (v) =>
+      `L${v.layers} C${v.channels} H${v.heads} FFN ${v.intermediate || 4 * v.channels} vocab ${v.vocab}${v.pooler ? '' : ' without pooler'}`,
+    count: (v) => {
+      if (v.channels % v.heads !== 0) {
+        throw new InputError(`--heads: found ${v.heads}, expected a divisor of --channels ${v.channels}`);
+      }
+      const config = bertConfig({
+        layers: v.layers,
+        hidden: v.channels,
+        heads: v.heads,
+        vocabSize: v.vocab,
+        intermediate: v.intermediate || 4 * v.channels,
+        maxPositions: v.maxPositions,
+        typeVocab: v.typeVocab,
+      });
+      return bertParameterCount(config, { pooler: v.pooler });
     },
   }),
   kind<{ layers: number[]; bias: boolean }>({
