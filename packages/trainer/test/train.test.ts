@@ -1,7 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BudgetError, checkpointFileName, readCheckpoint, stateFileName } from '@course/models';
+import {
+  BudgetError,
+  checkpointFileName,
+  loadNativeAddon,
+  readCheckpoint,
+  stateFileName,
+} from '@course/models';
 import { describe, expect, test } from 'vitest';
 import { parseTrainArgs } from '../src/llmc-flags.js';
 import { parseMainLog } from '../src/mainlog.js';
@@ -11,12 +17,12 @@ import { tinyDataDir } from './helpers/tiny-data.js';
 const quiet = { log: () => {}, warn: () => {} };
 const data = tinyDataDir();
 
-/** A tiny GPT-2 (d1 c16 h1, vocab 64, from -e) on the cpu backend, B 2 T 32, no sampling. */
-function args(out: string, extra: string[] = []): string[] {
+/** A tiny GPT-2 (d1 c16 h1, vocab 64, from -e) on the cpu backend (or `backend`), B 2 T 32, no sampling. */
+function args(out: string, extra: string[] = [], backend = 'cpu'): string[] {
   return [
     ...['-o', out, '-e', data.initCheckpoint, '-b', '2', '-t', '32', '-d', '64'],
     ...['-id', data.trainPattern, '-iv', data.valPattern, '-ih', data.hellaswagPath],
-    ...['-l', '0.01', '-u', '4', '-v', '5', '-m', '2', '-s', '0', '-n', '10', '--backend', 'cpu'],
+    ...['-l', '0.01', '-u', '4', '-v', '5', '-m', '2', '-s', '0', '-n', '10', '--backend', backend],
     ...['--ledger', join(out, 'budget.json')],
     ...extra,
   ];
@@ -45,6 +51,38 @@ describe('train_gpt2cu training run', () => {
     // checkpoints are llm.c v5 (bf16) by default
     expect(readCheckpoint(join(straight, checkpointFileName(20))).header.version).toBe(5);
   });
+
+  test.skipIf(loadNativeAddon().addon === null)(
+    'native backend: the same losses as cpu within fp32 noise, and 10 + resume + 10 steps bit for bit',
+    async () => {
+      const root = mkdtempSync(join(tmpdir(), 'course-native-'));
+      const cpu = join(root, 'cpu');
+      const straight = join(root, 'straight');
+      const resumed = join(root, 'resumed');
+      await train(parseTrainArgs(args(cpu, ['-x', '20'])), quiet);
+      await train(parseTrainArgs(args(straight, ['-x', '20'], 'native')), quiet);
+      await train(parseTrainArgs(args(resumed, ['-x', '20', '-es', '10'], 'native')), quiet);
+      await train(parseTrainArgs(args(resumed, ['-x', '20', '-y', '1'], 'native')), quiet);
+
+      const onCpu = parseMainLog(readFileSync(join(cpu, 'main.log'), 'utf8'));
+      const onNative = parseMainLog(readFileSync(join(straight, 'main.log'), 'utf8'));
+      const resumedLog = parseMainLog(readFileSync(join(resumed, 'main.log'), 'utf8'));
+      // The same training on both backends: fp32 rounding differs (BLAS sums in another order,
+      // a polynomial exp), so losses agree to ~1e-4 after 20 updates, not bit for bit.
+      expect(onNative.train).toHaveLength(20);
+      onNative.train.forEach((e, i) => {
+        expect(Math.abs(e.loss - onCpu.train[i].loss), `step ${i}`).toBeLessThan(1e-3);
+      });
+      onNative.val.forEach((e, i) => expect(Math.abs(e.loss - onCpu.val[i].loss)).toBeLessThan(1e-3));
+      // Every native kernel is deterministic (fixed work split per thread), so resume is exact.
+      expect(resumedLog.train.map((e) => [e.loss, e.lr, e.norm])).toEqual(
+        onNative.train.map((e) => [e.loss, e.lr, e.norm]),
+      );
+      for (const name of [checkpointFileName(20), stateFileName(20)]) {
+        expect(readFileSync(join(resumed, name)).equals(readFileSync(join(straight, name))), name).toBe(true);
+      }
+    },
+  );
 
   test("main.log follows llm.c's order: tel and eval before trl, evaluation at the last step, no trl there", async () => {
     const out = mkdtempSync(join(tmpdir(), 'course-order-'));
