@@ -69,7 +69,7 @@ export interface NativeAddon {
   geluBackward(dx: Float32Array, x: Float32Array, dy: Float32Array): void;
   softmaxXentForward(
     losses: Float32Array,
-    probs: Float32Array,
+    lse: Float32Array,
     logits: Float32Array,
     targets: Int32Array,
     rows: number,
@@ -78,7 +78,8 @@ export interface NativeAddon {
   ): number;
   softmaxXentBackward(
     dlogits: Float32Array,
-    probs: Float32Array,
+    logits: Float32Array,
+    lse: Float32Array,
     targets: Int32Array,
     dlosses: Float32Array,
     rows: number,

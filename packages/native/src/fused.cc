@@ -145,55 +145,55 @@ COURSE_KERNEL(geluBackward, {
 
 // Softmax cross-entropy over the first V of each row's `ld` logits (the rest,
 // llm.c's vocabulary padding, get probability 0 and no gradient):
-//   p = softmax(z[:V])   loss = −log p[target]
-// softmaxXentForward(losses, probs, logits, targets, rows, V, ld) -> -1, or the first row whose target is outside [0, V)
+//   lse = log Σ_{c<V} exp(z_c)      loss = lse − z[target] = −log softmax(z)[target]
+// Only lse is kept (one float a row): the backward recomputes the probabilities
+// from the logits, so no [rows, ld] probability buffer is written or held.
+// Each row is read twice (max, then Σ exp); a row of 50k floats stays in cache.
+// softmaxXentForward(losses, lse, logits, targets, rows, V, ld) -> -1, or the first row whose target is outside [0, V)
 COURSE_KERNEL(softmaxXentForward, {
   Args a(env, info, 7, "softmaxXentForward");
-  auto losses = a.f32(0), probs = a.f32(1), logits = a.f32(2);
+  auto losses = a.f32(0), lse = a.f32(1), logits = a.f32(2);
   auto targets = a.i32(3);
   const int64_t rows = a.integer(4), V = a.integer(5), ld = a.integer(6);
   if (V > ld || V < 1) throw ArgError("need 1 <= V <= ld");
   needLength(losses, rows, "losses");
-  needLength(probs, rows * ld, "probs");
+  needLength(lse, rows, "lse");
   needLength(logits, rows * ld, "logits");
   if (static_cast<int64_t>(targets.length) < rows) throw ArgError("targets is too short");
   for (int64_t r = 0; r < rows; r++) {
     if (targets.data[r] < 0 || targets.data[r] >= V) return numberValue(env, static_cast<double>(r));
   }
-  parallelFor(rows, V * 4, [&](int64_t begin, int64_t end) {
+  parallelFor(rows, V * 2, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {
       const float* z = logits.data + r * ld;
-      float* p = probs.data + r * ld;
       const float mx = rowMax(z, V);
-      const float sum = expShiftedSum(p, z, V, mx, 1.0f);
-      scaleRow(p, V, 1.0f / sum);
-      for (int64_t c = V; c < ld; c++) p[c] = 0.0f;
-      const int64_t t = targets.data[r];
-      // −log p[t] = log Σ − (z[t] − max): exact even where p[t] underflows to 0.
-      losses.data[r] = std::log(sum) - (z[t] - mx);
+      const float l = mx + std::log(expSumOnly(z, V, mx));
+      lse.data[r] = l;
+      losses.data[r] = l - z[targets.data[r]];
     }
   });
   return numberValue(env, -1);
 })
 
-// dz = (p − onehot(target))·dloss, 0 in the padding columns.
-// softmaxXentBackward(dlogits, probs, targets, dlosses, rows, V, ld)
+// dz = (softmax(z) − onehot(target))·dloss with softmax(z)_c = exp(z_c − lse), 0 in the padding columns.
+// softmaxXentBackward(dlogits, logits, lse, targets, dlosses, rows, V, ld)
 COURSE_KERNEL(softmaxXentBackward, {
-  Args a(env, info, 7, "softmaxXentBackward");
-  auto dz = a.f32(0), probs = a.f32(1);
-  auto targets = a.i32(2);
-  auto dl = a.f32(3);
-  const int64_t rows = a.integer(4), V = a.integer(5), ld = a.integer(6);
+  Args a(env, info, 8, "softmaxXentBackward");
+  auto dz = a.f32(0), logits = a.f32(1), lse = a.f32(2);
+  auto targets = a.i32(3);
+  auto dl = a.f32(4);
+  const int64_t rows = a.integer(5), V = a.integer(6), ld = a.integer(7);
   needLength(dz, rows * ld, "dlogits");
-  needLength(probs, rows * ld, "probs");
+  needLength(logits, rows * ld, "logits");
+  needLength(lse, rows, "lse");
   needLength(dl, rows, "dlosses");
   if (static_cast<int64_t>(targets.length) < rows) throw ArgError("targets is too short");
-  parallelFor(rows, ld, [&](int64_t begin, int64_t end) {
+  parallelFor(rows, ld * 2, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {
-      const float* p = probs.data + r * ld;
+      const float* z = logits.data + r * ld;
       float* d = dz.data + r * ld;
-      const float g = dl.data[r];
-      for (int64_t c = 0; c < V; c++) d[c] = p[c] * g;
+      const float g = dl.data[r], l = lse.data[r];
+      for (int64_t c = 0; c < V; c++) d[c] = expApprox(z[c] - l) * g;
       for (int64_t c = V; c < ld; c++) d[c] = 0.0f;
       const int64_t t = targets.data[r];
       if (t >= 0 && t < V) d[t] -= g;

@@ -104,6 +104,18 @@ inline float expShiftedSum(float* y, const float* x, int64_t n, float shift, flo
   return rowSum(y, n);
 }
 
+// Σ exp(x[i] − shift), reading x only (no buffer written).
+inline float expSumOnly(const float* x, int64_t n, float shift) {
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; k++) lane[k] += expApprox(x[i + k] - shift);
+  }
+  float s = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+  for (; i < n; i++) s += expApprox(x[i] - shift);
+  return s;
+}
+
 inline void scaleRow(float* y, int64_t n, float s) {
   for (int64_t i = 0; i < n; i++) y[i] *= s;
 }

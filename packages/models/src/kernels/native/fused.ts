@@ -80,28 +80,28 @@ function geluGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   return nb.output(dx, x.shape);
 }
 
-// logits [N, ld], targets [N] int32, attr V (≤ ld) -> losses [N], probs [N, ld]
+// logits [N, ld], targets [N] int32, attr V (≤ ld) -> losses [N], lse [N] (log Σ exp per row)
 function softmaxXent({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { logits, targets } = inputs as Record<string, tf.TensorInfo>;
   const nb = backend as NativeBackend;
   const [N, ld] = logits.shape;
   const V = Number((attrs as { V: number }).V);
   const losses = nb.allocFloat32(N);
-  const probs = nb.allocFloat32(N * ld);
+  const lse = nb.allocFloat32(N);
   const ids = nb.valuesOf(targets) as Int32Array;
-  const bad = nativeAddon().softmaxXentForward(losses, probs, floats(nb, logits)[0], ids, N, V, ld);
+  const bad = nativeAddon().softmaxXentForward(losses, lse, floats(nb, logits)[0], ids, N, V, ld);
   if (bad >= 0) throw new Error(`cross-entropy: target ${ids[bad]} at row ${bad} is not in [0, ${V - 1}]`);
-  return [nb.output(losses, [N]), nb.output(probs, [N, ld])];
+  return [nb.output(losses, [N]), nb.output(lse, [N])];
 }
 
 function softmaxXentGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const { dlosses, probs, targets } = inputs as Record<string, tf.TensorInfo>;
+  const { dlosses, logits, lse, targets } = inputs as Record<string, tf.TensorInfo>;
   const nb = backend as NativeBackend;
-  const [N, ld] = probs.shape;
+  const [N, ld] = logits.shape;
   const dz = nb.allocFloat32(N * ld);
-  const [pv, dlv] = floats(nb, probs, dlosses);
+  const [zv, lv, dlv] = floats(nb, logits, lse, dlosses);
   const V = Number((attrs as { V: number }).V);
-  nativeAddon().softmaxXentBackward(dz, pv, nb.valuesOf(targets) as Int32Array, dlv, N, V, ld);
+  nativeAddon().softmaxXentBackward(dz, zv, lv, nb.valuesOf(targets) as Int32Array, dlv, N, V, ld);
   return nb.output(dz, [N, ld]);
 }
 
@@ -272,12 +272,12 @@ export const fusedGelu = customGrad<(x: tf.Tensor) => tf.Tensor>((x: tf.Tensor, 
 export function fusedSoftmaxCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, V: number): tf.Tensor1D {
   const op = customGrad<(z: tf.Tensor2D, t: tf.Tensor1D) => tf.Tensor1D>(
     (z: tf.Tensor2D, t: tf.Tensor1D, save: tf.GradSaveFunc) => {
-      const [losses, probs] = run<tf.Tensor[]>(SOFTMAX_XENT, { logits: z, targets: t }, { V });
-      save([probs, t]);
+      const [losses, lse] = run<tf.Tensor[]>(SOFTMAX_XENT, { logits: z, targets: t }, { V });
+      save([z, lse, t]);
       return {
         value: losses as tf.Tensor1D,
-        gradFunc: (dy: tf.Tensor1D, [p, ts]: tf.Tensor[]) => [
-          run<tf.Tensor>(SOFTMAX_XENT_GRAD, { dlosses: dy, probs: p, targets: ts }, { V }),
+        gradFunc: (dy: tf.Tensor1D, [zs, l, ts]: tf.Tensor[]) => [
+          run<tf.Tensor>(SOFTMAX_XENT_GRAD, { dlosses: dy, logits: zs, lse: l, targets: ts }, { V }),
           tf.zerosLike(ts),
         ],
       };
