@@ -2,9 +2,9 @@
  * The bench's cases: one entry each. `run(name, opts)` resolves to the case's
  * JSON line; `torch` says whether bench/torch_reference.py implements the same
  * case (same shapes), so `--reference torch` can compare. Adding a case is an
- * entry here (plus its anchors in report.mjs and its torch twin, if any):
- * bert-mini's anchors and torch twin exist already, waiting for a BERT.
+ * entry here (plus its anchors in report.mjs and its torch twin, if any).
  */
+import { benchBert } from './bert.mjs';
 import { benchLstm, benchMlp } from './classic.mjs';
 import { benchEval, benchHellaSwag, benchTrain } from './gpt.mjs';
 import { benchLeaderboard } from './leaderboard.mjs';
@@ -36,6 +36,11 @@ export const CASES = {
     run: benchLstm,
     torch: true,
     what: 'embedding 10000×64, LSTM 128, linear 5, B 64, T 64, AdamW 1e-3, through fit (samples/s)',
+  },
+  'bert-mini': {
+    run: benchBert,
+    torch: true,
+    what: 'BERT L4 C256 H4 FFN 1024, vocab 30522, dropout 0.1, pooler, linear 5, B 16, T 128, AdamW 1e-4 (samples/s)',
   },
   matmul: {
     run: benchMatMul,
