@@ -12,6 +12,7 @@ import { registerEval } from './commands/eval.js';
 import { registerParams } from './commands/params.js';
 import { registerReport } from './commands/report.js';
 import { registerSample } from './commands/sample.js';
+import { registerSweep } from './commands/sweep.js';
 import { registerTransfer } from './commands/transfer.js';
 import { EXIT_OK, reportError } from './errors.js';
 import { type CourseIO, processIO } from './io.js';
@@ -48,6 +49,7 @@ Exit codes: 0 ok, 2 bad usage or input, 3 stopped by a budget, 1 internal error.
   registerBudget(program, io);
   registerSample(program, io);
   registerCheck(program, io);
+  registerSweep(program, io);
   registerTransfer(program, io);
   registerBert(program, io);
   return program;

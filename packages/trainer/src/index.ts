@@ -95,5 +95,6 @@ export * from './script-args.js';
 export * from './sigmoid-net.js';
 export * from './stats/index.js';
 export * from './step.js';
+export * from './sweep/index.js';
 export * from './train.js';
 export * from './transfer/index.js';

@@ -1,0 +1,27 @@
+/** `course sweep --plan`: sweep configs, successive-halving and Hyperband brackets, projected cost. */
+export { loadSweepConfig, validateSweepConfig } from './config.js';
+export {
+  type Bracket,
+  bracketSteps,
+  bracketStepsFromScratch,
+  ceilDiv,
+  floorDiv,
+  hyperbandBrackets,
+  maxBracket,
+  type Rung,
+  successiveHalving,
+} from './hyperband.js';
+export {
+  DEFAULT_ETA,
+  DEFAULT_FRACTIONS,
+  DEFAULT_MAX_DOUBLINGS,
+  formatSweepPlan,
+  type PlannedTrial,
+  planSweep,
+  type SpaceEntry,
+  type SweepConfig,
+  type SweepPlan,
+  sweepPlanJson,
+  usdPerStep,
+} from './plan.js';
+export { SWEEP_CONFIG_SCHEMA, SWEEP_STRATEGIES, type SweepStrategy, schemaErrors } from './schema.js';
