@@ -32,6 +32,7 @@ export {
 export {
   buildWordPieceVocab,
   learnWordPiece,
+  type MergeCriterion,
   mergeSymbols,
   type VocabBuilderOptions,
   wordCounts,

@@ -157,7 +157,7 @@ describe('vocab.txt', () => {
   });
 });
 
-describe('vocabulary builder (WordPiece likelihood merges)', () => {
+describe('vocabulary builder', () => {
   // Hugging Face course corpus: hug×10 pug×5 pun×12 bun×4 hugs×5.
   // Symbol counts: h 15, ##u 36, ##g 20, p 17, ##n 16, b 4, ##s 5.
   //   every pair with ##u scores c/(c·36) = 1/36; (##g, ##s) scores 5/(20·5) = 1/20 -> "##gs"
@@ -172,8 +172,12 @@ describe('vocabulary builder (WordPiece likelihood merges)', () => {
     ['hugs', 5],
   ]);
 
-  test('specials, the sorted alphabet, then ##gs, pu, hu', () => {
-    const { tokens, merges } = learnWordPiece(counts, { vocabSize: 15, minPairCount: 1 });
+  test('likelihood: specials, the sorted alphabet, then ##gs, pu, hu', () => {
+    const { tokens, merges } = learnWordPiece(counts, {
+      vocabSize: 15,
+      minPairCount: 1,
+      criterion: 'likelihood',
+    });
     expect(tokens).toEqual([...SPECIALS, '##g', '##n', '##s', '##u', 'b', 'h', 'p', '##gs', 'pu', 'hu']);
     expect(merges).toEqual([
       ['##g', '##s'],
@@ -182,12 +186,28 @@ describe('vocabulary builder (WordPiece likelihood merges)', () => {
     ]);
   });
 
-  test('deterministic and independent of the order words arrive in', () => {
-    const reversed = new Map([...counts].reverse());
-    expect(learnWordPiece(reversed, { vocabSize: 20, minPairCount: 1 })).toEqual(
-      learnWordPiece(counts, { vocabSize: 20, minPairCount: 1 }),
-    );
+  // Frequency: pair counts (h,##u) 15, (##u,##g) 20, (p,##u) 17, (##u,##n) 16, (b,##u) 4, (##g,##s) 5
+  //   -> "##ug"; then (h,##ug) 15, (p,##ug) 5, (p,##u) 12, (##u,##n) 16, (b,##u) 4, (##ug,##s) 5 -> "##un";
+  //   then (h,##ug) 15, (p,##un) 12, (p,##ug) 5, (##ug,##s) 5, (b,##un) 4 -> "hug".
+  test('frequency (the default): ##ug, ##un, hug', () => {
+    const { tokens, merges } = learnWordPiece(counts, { vocabSize: 15, minPairCount: 1 });
+    expect(tokens.slice(-3)).toEqual(['##ug', '##un', 'hug']);
+    expect(merges).toEqual([
+      ['##u', '##g'],
+      ['##u', '##n'],
+      ['h', '##ug'],
+    ]);
   });
+
+  test.each(['likelihood', 'frequency'] as const)(
+    '%s: deterministic and independent of the order words arrive in',
+    (criterion) => {
+      const reversed = new Map([...counts].reverse());
+      expect(learnWordPiece(reversed, { vocabSize: 20, minPairCount: 1, criterion })).toEqual(
+        learnWordPiece(counts, { vocabSize: 20, minPairCount: 1, criterion }),
+      );
+    },
+  );
 
   test('stops when no pair reaches minPairCount; a learned vocabulary tokenizes its corpus without [UNK]', () => {
     const text = ['The cat sat on the mat.', 'The cats sat; a cat sat on mats!', 'Naïve café'];

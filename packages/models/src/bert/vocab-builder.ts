@@ -1,7 +1,11 @@
 /**
- * Learning a WordPiece vocabulary from a corpus, by the likelihood criterion of
- * WordPiece (Schuster & Nakajima 2012; the procedure Hugging Face's course
- * spells out):
+ * Learning a WordPiece vocabulary from a corpus by greedy merges, with either
+ * criterion in use:
+ *   likelihood  WordPiece's (Schuster & Nakajima 2012; the procedure Hugging
+ *               Face's course spells out), below
+ *   frequency   the most frequent pair (BPE's rule; what Hugging Face's
+ *               WordPieceTrainer runs, so common whole words like "the"
+ *               become tokens early). The default.
  *
  *   1. words = basicTokenize(corpus) with their counts (the tokenizer's own
  *      pre-tokenization, so the vocabulary matches what it will see)
@@ -13,7 +17,8 @@
  *      merge the adjacent pair with the highest score into one symbol
  *      (a + b without its "##"; "##u" + "##g" -> "##ug") and add it
  *   Pairs seen fewer than `minPairCount` times are never merged.
- *   A pair with a high score is one whose parts seldom occur apart, which is
+ *   (frequency: score(a, b) = count(ab).)
+ *   A pair with a high likelihood score is one whose parts seldom occur apart, which is
  *   what raises the corpus likelihood most under a unigram model of symbols.
  *
  * Deterministic: ties go to the more frequent pair, then to the pair whose
@@ -29,7 +34,11 @@ export interface VocabBuilderOptions {
   vocabSize: number;
   /** A pair must occur at least this often to be merged (default 2). */
   minPairCount?: number;
+  /** Which pair to merge next (default 'frequency'; see the file comment). */
+  criterion?: MergeCriterion;
 }
+
+export type MergeCriterion = 'likelihood' | 'frequency';
 
 interface Word {
   symbols: string[];
@@ -78,11 +87,12 @@ class PairStats {
   }
 
   /** The best pair by score, then count, then (a, b) order; undefined when none qualifies. */
-  best(minPairCount: number): { a: string; b: string } | undefined {
+  best(minPairCount: number, criterion: MergeCriterion): { a: string; b: string } | undefined {
     let best: { a: string; b: string; count: number; score: number } | undefined;
     for (const p of this.pairs.values()) {
       if (p.count < minPairCount) continue;
-      const score = p.count / (this.symbols.get(p.a)! * this.symbols.get(p.b)!);
+      const score =
+        criterion === 'frequency' ? p.count : p.count / (this.symbols.get(p.a)! * this.symbols.get(p.b)!);
       if (
         !best ||
         score > best.score ||
@@ -113,6 +123,10 @@ export function learnWordPiece(
   opts: VocabBuilderOptions,
 ): { tokens: string[]; merges: [string, string][] } {
   const minPairCount = opts.minPairCount ?? 2;
+  const criterion = opts.criterion ?? 'frequency';
+  if (criterion !== 'likelihood' && criterion !== 'frequency') {
+    throw new InputError(`merge criterion: found ${String(criterion)}, expected likelihood or frequency`);
+  }
   if (!Number.isInteger(minPairCount) || minPairCount < 1) {
     throw new InputError(`min pair count: found ${minPairCount}, expected an integer ≥ 1`);
   }
@@ -137,7 +151,7 @@ export function learnWordPiece(
     stats.add(w, i, 1);
   });
   while (tokens.length < opts.vocabSize) {
-    const pair = stats.best(minPairCount);
+    const pair = stats.best(minPairCount, criterion);
     if (!pair) break;
     const merged = mergeSymbols(pair.a, pair.b);
     const key = pairKey(pair.a, pair.b);

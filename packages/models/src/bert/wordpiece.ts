@@ -55,7 +55,7 @@ export function isPunctuation(ch: string): boolean {
   const cp = ch.codePointAt(0)!;
   if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126))
     return true;
-  return /^\p{P}$/u.test(ch);
+  return cp >= 0x80 && /^\p{P}$/u.test(ch);
 }
 
 /** The CJK Unified Ideograph blocks BERT splits (not Hangul, Hiragana or Katakana). */
@@ -81,10 +81,21 @@ function cleanText(text: string): string {
   let out = '';
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
-    if (cp === 0 || cp === 0xfffd || isControl(ch)) continue;
+    if (cp < 0x80) {
+      // ASCII: \t \n \r and space are whitespace, the other C0 controls and DEL are dropped
+      if (cp === 9 || cp === 10 || cp === 13 || cp === 32) out += ' ';
+      else if (cp >= 33 && cp !== 127) out += ch;
+      continue;
+    }
+    if (cp === 0xfffd || isControl(ch)) continue;
     out += isWhitespace(ch) ? ' ' : isCjk(ch) ? ` ${ch} ` : ch;
   }
   return out;
+}
+
+function hasNonAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return true;
+  return false;
 }
 
 /** NFD, then drop non-spacing marks: "héllo" -> "hello". */
@@ -111,7 +122,8 @@ export function basicTokenize(text: string): string[] {
   const words: string[] = [];
   for (const word of cleanText(text).split(' ')) {
     if (word === '') continue;
-    words.push(...splitOnPunctuation(stripAccents(word.toLowerCase())));
+    const lower = word.toLowerCase();
+    words.push(...splitOnPunctuation(hasNonAscii(lower) ? stripAccents(lower) : lower));
   }
   return words;
 }
