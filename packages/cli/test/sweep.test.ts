@@ -16,6 +16,13 @@ beforeAll(() => {
 });
 
 describe('course sweep --plan', () => {
+  it('course --help lists sweep and transfer', async () => {
+    const { code, stdout } = await course('--help');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\s+sweep \[options\]/m);
+    expect(stdout).toMatch(/^\s+transfer \[options\]/m);
+  });
+
   it("--strategy hyperband --max-r 555 --eta 3 --json: the handout's brackets, no config needed", async () => {
     const { code, stdout, stderr } = await course(
       'sweep',

@@ -163,6 +163,12 @@ describe('fitTransfer on degenerate input', () => {
       /target: found -1, expected > 0/,
     ],
     [
+      'two points under auto',
+      exact((x) => x, [1, 2]),
+      { family: 'auto', target: 3 },
+      /found 2 points, expected at least 3 for --family auto/,
+    ],
+    [
       'two points for a two-coefficient family',
       exact((x) => x, [1, 2]),
       { family: 'linear', target: 3 },

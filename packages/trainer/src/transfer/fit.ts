@@ -95,6 +95,11 @@ export function fitTransfer(points: readonly TransferPoint[], opts: TransferOpti
   if (!Number.isInteger(resamples) || resamples < 1)
     throw new InputError(`${source}: resamples: found ${resamples}, expected an integer ≥ 1`);
   checkCommon(points, opts.target, source, xName);
+  if (opts.family === 'auto' && points.length < 3) {
+    throw new InputError(
+      `${source}: found 2 points, expected at least 3 for --family auto (leave-one-out needs a point left over for every family); with 2, name a family (e.g. --family constant)`,
+    );
+  }
 
   const wanted = opts.family === 'auto' ? [...TRANSFER_FAMILIES] : [opts.family];
   const families: FamilyFit[] = [];
