@@ -4,7 +4,7 @@
  * gradient norm, the update and fit's one read-back per step, as the
  * assignments run them.
  *   mlp-digits      Mlp 784-500-200-200-50-10, SELU, softmax output (lecun_normal), Keras'
- *                   sparse categorical cross-entropy on probabilities + accuracy, tf.train.adam(1e-3),
+ *                   sparse categorical cross-entropy on probabilities + accuracy, the trainer's adam(1e-3) (tf.train.adam's update),
  *                   B 32: the mlp-digits assignment's mlp3 as its pipeline trains it
  *   lstm-sentiment  Embedding 10000×64 -> LSTM 128 -> last hidden state -> linear 5, cross-entropy on
  *                   logits + accuracy, the trainer's AdamW (lr 1e-3, wd 0.01 on 2-D tensors), B 64, T 64
@@ -13,6 +13,7 @@ import { createLstm, createMlp, lstmParameterCount, MT19937, mlpParameterCount }
 // `fit` renamed: biome's lint takes a bare fit() call for a focused test.
 import {
   AdamW,
+  adam,
   sparseCategoricalAccuracy,
   sparseCategoricalCrossentropy,
   fit as trainerFit,
@@ -123,7 +124,7 @@ export async function benchMlp(name, opts) {
   return runClassic(name, opts, {
     model,
     data,
-    optimizer: tf.train.adam(learningRate),
+    optimizer: adam(learningRate),
     params: mlpParameterCount(layers),
     fitOptions: { loss: sparseCategoricalCrossentropy(), metrics: [sparseCategoricalAccuracy()] },
     B,

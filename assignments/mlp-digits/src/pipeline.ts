@@ -20,6 +20,7 @@ import {
   writeFileAtomic,
 } from '@course/models';
 import {
+  adam,
   CSVLogger,
   EarlyStopping,
   EpochTimer,
@@ -195,7 +196,7 @@ async function trainNet(model: Mlp, net: HomeworkNet, c: TrainContext) {
     metadata: { layers: net.layers.join('-'), activation: 'selu', output: 'softmax' },
   });
   const epochs = c.opts.epochs ?? net.epochs;
-  const optimizer = tf.train.adam(LEARNING_RATE);
+  const optimizer = adam(LEARNING_RATE); // tf.train.adam's update; one fused pass per variable on native
   const history = await fit(model, c.trainT, {
     epochs,
     batchSize: c.opts.batchSize,

@@ -1,4 +1,6 @@
 /** Keras-like training for `Module`s: fit/evaluate/predict, losses, metrics, clipping, callbacks, History. */
+
+export { Adam, adam } from './adam.js';
 export {
   type BatchLogs,
   type Callback,
