@@ -14,7 +14,7 @@ export interface Io {
   stderr: { write(s: string): unknown };
 }
 
-const USAGE = `usage: sequence-models [--out DIR] [--epochs N] [--limit N] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
+const USAGE = `usage: sequence-models [--out DIR] [--epochs N] [--limit N] [--backend auto|tensorflow-gpu|webgpu|tensorflow|native|wasm|cpu]
   --out DIR      where tables, plots and results.json go (default ./output)
   --epochs N     epochs per classifier (default ${DEFAULT_RUN_OPTIONS.sentiment.epochs})
   --limit N      use only N sentences (default: all 3,000)

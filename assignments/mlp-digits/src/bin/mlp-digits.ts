@@ -27,7 +27,8 @@ options:
   --nets LIST        comma-separated subset of mlp1,mlp2,mlp3,mlp4 (default all)
   --seed N           split, initialisation and shuffle seed (default 42)
   --batch-size N     default 32
-  --backend NAME     auto|tensorflow-gpu|tensorflow|wasm|cpu (default wasm)
+  --backend NAME     auto|tensorflow-gpu|webgpu|tensorflow|native|wasm|cpu (default wasm: the README's
+                     reference numbers; native or auto is several times faster)
   -h, --help`;
 
 /** Runs the script; returns the exit code (0 ok, 2 bad usage or input, 1 internal). */
