@@ -20,6 +20,7 @@ export {
   saveBertFolder,
   saveBertSafetensors,
 } from './bert/hf.js';
+export { BertMlmHead, type MaskedBatch, type MaskOptions, maskTokens } from './bert/mlm.js';
 export {
   BERT_INIT_STD,
   Bert,

@@ -68,9 +68,22 @@ function loadMapped(model: Bert, tensors: ReadonlyMap<string, SafetensorsTensor>
   model.load(tensors, path);
 }
 
-/** Writes the model's weights as `model.safetensors` in BertModel's layout. */
-export function saveBertSafetensors(model: Bert, path: string): void {
-  writeSafetensors(path, model.toTensors(), { format: 'pt' });
+/**
+ * Writes the model's weights as `model.safetensors` in BertModel's layout,
+ * plus `extra` tensors under their own names (e.g. an MLM head's cls.predictions.*).
+ */
+export function saveBertSafetensors(
+  model: Bert,
+  path: string,
+  extra: ReadonlyMap<string, SafetensorsTensor> = new Map(),
+): void {
+  const tensors = model.toTensors();
+  for (const [name, t] of extra) {
+    if (tensors.has(name))
+      throw new InputError(`${path}: tensor ${name}: found twice, expected one tensor per name`);
+    tensors.set(name, t);
+  }
+  writeSafetensors(path, tensors, { format: 'pt' });
 }
 
 const CONFIG_FIELDS = {
@@ -191,10 +204,15 @@ export function loadBertFolder(dir: string): BertFolder {
   return { config, tokenizer, model };
 }
 
-/** Writes config.json, vocab.txt and model.safetensors into `dir` (created if needed). */
-export function saveBertFolder(dir: string, model: Bert, tokenizer: WordPieceTokenizer): void {
+/** Writes config.json, vocab.txt and model.safetensors (with `extra` tensors, if any) into `dir` (created if needed). */
+export function saveBertFolder(
+  dir: string,
+  model: Bert,
+  tokenizer: WordPieceTokenizer,
+  extra: ReadonlyMap<string, SafetensorsTensor> = new Map(),
+): void {
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(bertConfigToHf(model.config), null, 2)}\n`);
   writeFileAtomic(join(dir, 'vocab.txt'), tokenizer.vocab.toText());
-  saveBertSafetensors(model, join(dir, 'model.safetensors'));
+  saveBertSafetensors(model, join(dir, 'model.safetensors'), extra);
 }
