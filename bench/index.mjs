@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run bench [-- CASE...] [--backend NAME] [--steps N] [--warmup N] [--profile]
- *                [--reference torch [--reference-config as-is|tuned]]`
+ *                [--reference torch [--reference-config as-is|tuned|best]]`
  *
  * Training and evaluation speed of the built packages, timed the way the
  * PyTorch anchors are: W warm-up steps, then N timed steps, the median ms/step

@@ -8,16 +8,21 @@
  *   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp   (libblas.so.3 from libopenblas0-openmp)
  *   LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4   (libtcmalloc-minimal4)
  *   OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
+ * 'best' is 'tuned' plus OPENBLAS_CORETYPE set to the kernel family our native
+ * addon runs (packages/native chooses it from the CPU flags where OpenBLAS
+ * does not recognise the CPU and would fall back to its slowest kernel):
+ * PyTorch at its fastest on this machine, with the same BLAS kernel as ours.
  * A missing python3, torch or tuned library skips the reference (null) with a
  * message on stderr; it never fails the bench.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { progress } from './common.mjs';
 
 export const REFERENCES = ['torch'];
-export const TORCH_CONFIGS = ['as-is', 'tuned'];
+export const TORCH_CONFIGS = ['as-is', 'tuned', 'best'];
 /** Debian's python3 (python3-torch is a Debian package); BENCH_PYTHON overrides it. */
 export const DEFAULT_PYTHON = '/usr/bin/python3';
 export const TORCH_SCRIPT = fileURLToPath(new URL('./torch_reference.py', import.meta.url));
@@ -33,7 +38,7 @@ const TUNED_LIBRARIES = [
  * The torch child's environment for a configuration, or `missing`: what the
  * tuned configuration needs and this machine lacks ("path (package)").
  */
-export function torchEnv(config, env = process.env, exists = existsSync) {
+export function torchEnv(config, env = process.env, exists = existsSync, coretype = nativeCoretype(env)) {
   if (config === 'as-is') return { env: { ...env } };
   const missing = TUNED_LIBRARIES.filter((lib) => !exists(lib.path)).map((lib) => `${lib.path} (${lib.pkg})`);
   if (missing.length > 0) return { missing };
@@ -44,7 +49,18 @@ export function torchEnv(config, env = process.env, exists = existsSync) {
   };
   delete tuned.OPENBLAS_CORETYPE;
   delete tuned.OPENBLAS_L2_SIZE;
+  if (config === 'best' && coretype) tuned.OPENBLAS_CORETYPE = coretype;
   return { env: tuned };
+}
+
+/** The OpenBLAS kernel family the native addon runs: the user's OPENBLAS_CORETYPE, else its own choice, else null. */
+export function nativeCoretype(env = process.env) {
+  if (env.OPENBLAS_CORETYPE) return env.OPENBLAS_CORETYPE;
+  try {
+    return createRequire(import.meta.url)('@course/native').coretype ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** The python3 the reference runs under. */
