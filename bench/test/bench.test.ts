@@ -170,4 +170,16 @@ describe('bench lines and the --reference table', () => {
     const missing = torchEnv('tuned', env, (p: string) => !p.endsWith('openblas-openmp')).missing;
     expect(missing).toEqual(['/usr/lib/x86_64-linux-gnu/openblas-openmp (libopenblas0-openmp)']);
   });
+
+  test("best torch environment: tuned, with the native addon's OpenBLAS kernel family", () => {
+    const env = { PATH: '/bin', OPENBLAS_L2_SIZE: '1048576' };
+    expect(torchEnv('best', env, () => true, 'SkylakeX').env).toEqual({
+      PATH: '/bin',
+      LD_LIBRARY_PATH: '/usr/lib/x86_64-linux-gnu/openblas-openmp',
+      LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4',
+      OPENBLAS_CORETYPE: 'SkylakeX',
+    });
+    // where OpenBLAS picked the kernel itself (no family chosen), best is tuned
+    expect(torchEnv('best', env, () => true, null).env).toEqual(torchEnv('tuned', env, () => true).env);
+  });
 });
