@@ -6,7 +6,8 @@
  *   m̂ = m/(1-β1ᵗ)                       v̂ = v/(1-β2ᵗ)              t = step + 1
  *   p ← p - lr·(m̂/(√v̂ + eps) + wd·p)   wd only on the 2-D tensors
  *
- * β1 0.9, β2 0.95, eps 1e-8 (hard-coded in llm.c). m and v are kept per
+ * β1 0.9, β2 0.95, eps 1e-8 (hard-coded in llm.c; `opts` may change them, e.g.
+ * β2 0.999 as torch.optim.AdamW and BERT fine-tuning use). m and v are kept per
  * variable and flatten to llm.c's state-file order (the parameters' order).
  */
 import { type GPT2Parameter, nativeActive, nativeAdamWInPlace, nativeSumSquares } from '@course/models';
@@ -27,12 +28,27 @@ export const ADAMW_EPS = 1e-8;
 /** llm.c clips the global gradient norm at 1.0 (hard-coded). */
 export const GRAD_CLIP = 1.0;
 
+export interface AdamWOptions {
+  /** Default ADAMW_BETA1 (0.9). */
+  beta1?: number;
+  /** Default ADAMW_BETA2 (llm.c's 0.95). */
+  beta2?: number;
+  /** Default ADAMW_EPS (1e-8). */
+  eps?: number;
+}
+
 export class AdamW {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
   private readonly params: GPT2Parameter[];
   private readonly m: tf.Variable[];
   private readonly v: tf.Variable[];
 
-  constructor(params: GPT2Parameter[]) {
+  constructor(params: GPT2Parameter[], opts: AdamWOptions = {}) {
+    this.beta1 = opts.beta1 ?? ADAMW_BETA1;
+    this.beta2 = opts.beta2 ?? ADAMW_BETA2;
+    this.eps = opts.eps ?? ADAMW_EPS;
     this.params = params;
     this.m = params.map((p) => zerosVariable(p.shape));
     this.v = params.map((p) => zerosVariable(p.shape));
@@ -40,16 +56,16 @@ export class AdamW {
 
   /** grads[i] belongs to params[i]. */
   apply(grads: tf.Tensor[], s: AdamWStep): void {
-    const c1 = 1 - ADAMW_BETA1 ** s.t;
-    const c2 = 1 - ADAMW_BETA2 ** s.t;
+    const c1 = 1 - this.beta1 ** s.t;
+    const c2 = 1 - this.beta2 ** s.t;
     if (nativeActive()) {
       // The same math in one pass over each tensor, updating the variables in place.
       this.params.forEach((p, i) => {
         nativeAdamWInPlace(p.variable, grads[i], this.m[i], this.v[i], {
           learningRate: s.learningRate,
-          beta1: ADAMW_BETA1,
-          beta2: ADAMW_BETA2,
-          eps: ADAMW_EPS,
+          beta1: this.beta1,
+          beta2: this.beta2,
+          eps: this.eps,
           weightDecay: p.decay ? s.weightDecay : 0,
           c1,
           c2,
@@ -61,11 +77,11 @@ export class AdamW {
     this.params.forEach((p, i) => {
       tf.tidy(() => {
         const g = s.gradScale === 1 ? grads[i] : tf.mul(grads[i], s.gradScale);
-        const m = tf.add(tf.mul(this.m[i], ADAMW_BETA1), tf.mul(g, 1 - ADAMW_BETA1));
-        const v = tf.add(tf.mul(this.v[i], ADAMW_BETA2), tf.mul(tf.square(g), 1 - ADAMW_BETA2));
+        const m = tf.add(tf.mul(this.m[i], this.beta1), tf.mul(g, 1 - this.beta1));
+        const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         this.m[i].assign(m);
         this.v[i].assign(v);
-        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), ADAMW_EPS));
+        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.eps));
         const wd = p.decay ? s.weightDecay : 0;
         const step = wd ? tf.add(update, tf.mul(p.variable, wd)) : update;
         p.variable.assign(tf.sub(p.variable, tf.mul(step, s.learningRate)));

@@ -44,14 +44,19 @@ class ScalarAdamW {
   readonly p: Float64Array;
   readonly m: Float64Array;
   readonly v: Float64Array;
-  constructor(params: Float32Array, m?: Float32Array, v?: Float32Array) {
+  constructor(
+    params: Float32Array,
+    m?: Float32Array,
+    v?: Float32Array,
+    readonly beta2 = 0.95,
+  ) {
     this.p = Float64Array.from(params);
     this.m = m ? Float64Array.from(m) : new Float64Array(params.length);
     this.v = v ? Float64Array.from(v) : new Float64Array(params.length);
   }
   step(grad: Float32Array, s: AdamWStep, decay: boolean[]): void {
     const beta1 = 0.9;
-    const beta2 = 0.95;
+    const beta2 = this.beta2;
     const eps = 1e-8;
     for (let i = 0; i < this.p.length; i++) {
       const g = grad[i] * s.gradScale;
@@ -109,6 +114,36 @@ describe('AdamW', () => {
       noDecay.step(randomFloats(N, 100 + k, 0.05), s, new Array(N).fill(false));
     const wpe = parameterTensors(config)[1];
     expect(Math.abs(noDecay.p[wpe.offset] - reference.p[wpe.offset])).toBeGreaterThan(1e-6);
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  test('beta2 0.999 (torch.optim.AdamW, BERT fine-tuning) equals the float64 AdamW with that β2; the default stays 0.95', () => {
+    const init = initParametersLlmc(config);
+    const model = new GPT2(config, init);
+    const optimizer = new AdamW(model.parameters, { beta2: 0.999 });
+    expect(new AdamW([]).beta2).toBe(0.95);
+    expect(optimizer.beta2).toBe(0.999);
+    const reference = new ScalarAdamW(init, undefined, undefined, 0.999);
+    const llmc = new ScalarAdamW(init);
+    const decay = decayMask();
+    const steps: AdamWStep[] = [
+      { learningRate: 1e-3, weightDecay: 0.1, t: 1, gradScale: 1 },
+      { learningRate: 1e-3, weightDecay: 0.1, t: 2, gradScale: 1 },
+    ];
+    steps.forEach((s, k) => {
+      const grad = randomFloats(N, 300 + k, 0.05);
+      const grads = gradTensors(model, grad);
+      optimizer.apply(grads, s);
+      tf.dispose(grads);
+      reference.step(grad, s, decay);
+      llmc.step(grad, s, decay);
+    });
+    const { v } = optimizer.toFlat(N);
+    expectAllClose('v', v, reference.v);
+    expectAllClose('params', model.toFlat(), reference.p);
+    // β2 matters: after two steps v differs from llm.c's 0.95 run
+    expect(Math.abs(llmc.v[0] - reference.v[0])).toBeGreaterThan(1e-9);
     optimizer.dispose();
     model.dispose();
   });
