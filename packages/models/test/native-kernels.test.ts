@@ -552,6 +552,20 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('native kernels equal cpu'), () => {
       const x = randomInts(6, 1, 0, 9);
       await check(tf.Transpose, 'int32', () => tf.transpose(tf.tensor(x, [2, 3], 'int32')), {}, 'js');
     });
+
+    it('an identity permutation shares the data: the result outlives its input and frees with it', async () => {
+      await tf.setBackend('native');
+      const before = tf.memory().numBytes;
+      const values = uniform(3 * 4 * 5, 9);
+      const x = tf.tensor(values, [3, 4, 5]);
+      const y = tf.transpose(x, [0, 1, 2]);
+      x.dispose();
+      tf.dispose(tf.tidy(() => tf.add(tf.ones([3, 4, 5]), 1))); // same-size tensors must not reuse y's array
+      expect(Array.from(y.dataSync())).toEqual(Array.from(values));
+      y.dispose();
+      expect(tf.memory().numBytes).toBe(before);
+      await tf.setBackend('cpu');
+    });
   });
 
   describe('Slice, SplitV, Concat, PadV2 along each axis', () => {

@@ -269,6 +269,12 @@ function transpose({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null
   const { x } = inputs as { x: tf.TensorInfo };
   const { perm } = attrs as unknown as tf.TransposeAttrs;
   if (!isFloat(backend, x)) return null;
+  // An identity permutation (tf.gather's gradient makes one per step, of the whole
+  // [Vp, C] embedding) moves nothing: share the data, as the Identity kernel does.
+  if (perm.every((p, i) => p === i)) {
+    (backend as NativeBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  }
   const strides = stridesOf(x.shape);
   return gatherStrided(
     backend as NativeBackend,
