@@ -17,6 +17,11 @@ export const CASES = {
     what: 'GPT-2 d1 c64 h1, vocab 50257, B 8, T 256, AdamW (train step)',
   },
   'gpt-tiny': { run: benchTrain, torch: true, what: 'GPT-2 d6 c384 h6, B 4, T 256, AdamW (train step)' },
+  'gpt-tiny-t1024': {
+    run: benchTrain,
+    torch: false,
+    what: "GPT-2 d6 c384 h6 at the handout's B 8, T 1024, AdamW (train step; peak_rss_mb is the point)",
+  },
   'gpt-eval': {
     run: benchEval,
     torch: true,

@@ -17,6 +17,8 @@ import { anchorFields } from './report.mjs';
 export const GPT_SHAPES = {
   'gpt-q1': { depth: 1, channels: 64, heads: 1, B: 8, T: 256 },
   'gpt-tiny': { depth: 6, channels: 384, heads: 6, B: 4, T: 256 },
+  // the handout's batch for GPT-2 Tiny (llm.c's -b 8 -t 1024): memory as much as speed
+  'gpt-tiny-t1024': { depth: 6, channels: 384, heads: 6, B: 8, T: 1024 },
   'gpt-eval': { depth: 6, channels: 384, heads: 6, B: 4, T: 256 },
 };
 
