@@ -115,10 +115,10 @@ describe('course sweep --plan', () => {
     expect(stderr).toContain(`${config}: /samples: missing, expected trials drawn (random)`);
   });
 
-  it('without --plan, or a grid without a config, is exit 2 saying what is missing', async () => {
+  it('running without a config, or a grid without a config, is exit 2 saying what is missing', async () => {
     const run = await course('sweep', '--strategy', 'hyperband', '--max-r', '9');
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/--plan: missing; running a sweep is not implemented yet/);
+    expect(run.stderr).toMatch(/--config: missing, expected a sweep config file to run/);
     const grid = await course('sweep', '--plan', '--strategy', 'grid');
     expect(grid.code).toBe(2);
     expect(grid.stderr).toMatch(/--strategy grid: found no --config, expected one/);

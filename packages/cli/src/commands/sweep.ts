@@ -1,22 +1,31 @@
 /**
- * `course sweep --plan`: the trials, steps per rung and projected cost of a
- * sweep, before anything runs (the planning is @course/trainer's sweep/).
- * Running the trials is not implemented yet.
+ * `course sweep`: with --plan, the trials, steps per rung and projected cost of
+ * a sweep, before anything runs; without, the sweep itself, trial after trial,
+ * budget first and resumable (the work is @course/trainer's sweep/run.ts).
  */
+import { dirname, join, parse as parsePath } from 'node:path';
 
-import { InputError } from '@course/models';
+import { BACKEND_NAMES, BudgetError, InputError } from '@course/models';
 import {
   DEFAULT_ETA,
   DEFAULT_RATE_USD_PER_HOUR,
   formatSweepPlan,
   loadSweepConfig,
   planSweep,
+  runSweep,
   SWEEP_STRATEGIES,
   type SweepConfig,
   type SweepStrategy,
   sweepPlanJson,
 } from '@course/trainer';
 import { type Command, Option } from 'commander';
+
+/** sweeps/grid.json → sweeps/grid (beside the config, named after it). */
+export function defaultSweepDir(configPath: string): string {
+  const p = parsePath(configPath);
+  return join(dirname(configPath), p.ext === '' ? `${p.base}.sweep` : p.name);
+}
+
 import { integerIn, numberAtLeast } from '../flags.js';
 import { type CourseIO, println } from '../io.js';
 
@@ -30,6 +39,13 @@ interface SweepFlags {
   msPerStep?: number;
   rate?: number;
   json?: boolean;
+  out?: string;
+  ledger: string;
+  budgetUsd?: number;
+  backend?: string;
+  confirmUsd?: number;
+  yes?: boolean;
+  verbose?: boolean;
 }
 
 /** The config file (if any) with the flags laid over it. */
@@ -58,10 +74,17 @@ function sweepConfig(flags: SweepFlags): { config: SweepConfig; where: string } 
 export function registerSweep(program: Command, io: CourseIO): void {
   program
     .command('sweep')
-    .summary('plan a hyperparameter sweep (grid, random, greedy doubling, successive halving, Hyperband)')
+    .summary(
+      'plan or run a hyperparameter sweep (grid, random, greedy doubling, successive halving, Hyperband)',
+    )
     .description(
-      'Print the trials, steps per rung and projected cost of a sweep (--plan). Running the trials ' +
-        'is not implemented yet. With --strategy hyperband or successive-halving, --max-r alone is enough.',
+      'With --plan: print the trials, steps per rung and projected cost of a sweep (with --strategy ' +
+        'hyperband or successive-halving, --max-r alone is enough). Without: run the trials one after ' +
+        'another, each a train_gpt2cu run folder under --out, state in --out/sweep.json; each trial is ' +
+        'priced before it starts and not started when the ledger cannot afford it (exit 3). Run the same ' +
+        'command again to resume: finished trials are skipped, an interrupted one continues from its ' +
+        'last checkpoint. Ends with the tuning table (table.md), val loss against LR (lr.svg), the best ' +
+        'LR and the money spent.',
     )
     .option('--config <file>', 'sweep config (JSON; strategy, base flags, search space, steps, …)')
     .option('--plan', 'print the plan, run nothing')
@@ -79,6 +102,22 @@ export function registerSweep(program: Command, io: CourseIO): void {
       `USD per hour for --ms-per-step (default ${DEFAULT_RATE_USD_PER_HOUR})`,
       numberAtLeast(0),
     )
+    .option('--out <dir>', 'sweep folder (default: beside the config, named after it)')
+    .option('--ledger <file>', 'budget ledger', './budget.json')
+    .option('--budget-usd <usd>', 'total budget in USD (saved in the ledger)', numberAtLeast(0))
+    .addOption(
+      new Option('--backend <name>', 'backend of the trials (default: auto, or env COURSE_BACKEND)').choices([
+        'auto',
+        ...BACKEND_NAMES,
+      ]),
+    )
+    .option(
+      '--confirm-usd <usd>',
+      "run without --yes only when the plan costs at most this (default: the ledger's remainder)",
+      numberAtLeast(0),
+    )
+    .option('--yes', 'run a plan projected over --confirm-usd')
+    .option('--verbose', "print the trials' own output")
     .option(
       '--json',
       'print one JSON object: strategy, brackets, trials, projected_usd, steps (and trial_list)',
@@ -87,17 +126,34 @@ export function registerSweep(program: Command, io: CourseIO): void {
       'after',
       `
 Example (the HW5 handout's Hyperband table):
-  course sweep --plan --strategy hyperband --max-r 555 --eta 3 --ms-per-step 350`,
+  course sweep --plan --strategy hyperband --max-r 555 --eta 3 --ms-per-step 350
+  course sweep --config sweeps/grid.json --ledger budget.json --budget-usd 20
+
+Exit codes: 0 done, 3 a trial the ledger could not afford was not started (the summary says what
+was spent and what is left), 2 bad config, 130/143 interrupted (run the same command to resume).`,
     )
-    .action((flags: SweepFlags) => {
-      if (!flags.plan) {
-        throw new InputError(
-          '--plan: missing; running a sweep is not implemented yet, only planning it (course sweep --plan …)',
-        );
-      }
+    .action(async (flags: SweepFlags) => {
       const { config, where } = sweepConfig(flags);
-      const plan = planSweep(config, where);
-      if (flags.json) println(io.stdout, JSON.stringify(sweepPlanJson(plan)));
-      else for (const line of formatSweepPlan(plan)) println(io.stdout, line);
+      if (flags.plan) {
+        const plan = planSweep(config, where);
+        if (flags.json) println(io.stdout, JSON.stringify(sweepPlanJson(plan)));
+        else for (const line of formatSweepPlan(plan)) println(io.stdout, line);
+        return;
+      }
+      if (!flags.config) throw new InputError('--config: missing, expected a sweep config file to run');
+      const out = flags.out ?? defaultSweepDir(flags.config);
+      const print = (line: string) => println(io.stdout, line);
+      const outcome = await runSweep(config, {
+        configPath: flags.config,
+        outDir: out,
+        ledgerPath: flags.ledger,
+        budgetUsd: flags.budgetUsd,
+        backend: flags.backend,
+        confirmUsd: flags.confirmUsd,
+        yes: flags.yes,
+        io: { log: print, warn: (line) => println(io.stderr, line) },
+        trialIO: flags.verbose ? { log: print, warn: (line) => println(io.stderr, line) } : undefined,
+      });
+      if (outcome.exitCode === 3) throw new BudgetError(outcome.state.message ?? 'stopped by the budget');
     });
 }

@@ -24,4 +24,19 @@ export {
   sweepPlanJson,
   usdPerStep,
 } from './plan.js';
+export {
+  type BestLr,
+  bestLrs,
+  bracketConfigs,
+  PARAM_FLAGS,
+  readSweepState,
+  runSweep,
+  type StageResult,
+  SWEEP_STATE_FILE,
+  type SweepOutcome,
+  type SweepRunOptions,
+  type SweepState,
+  type TrialState,
+  trialArgs,
+} from './run.js';
 export { SWEEP_CONFIG_SCHEMA, SWEEP_STRATEGIES, type SweepStrategy, schemaErrors } from './schema.js';

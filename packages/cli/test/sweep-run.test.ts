@@ -1,0 +1,153 @@
+/**
+ * `course sweep --config FILE` running its trials: tiny GPT-2s (d1 c16 from
+ * -e, B 2 T 32) on the tiny structured data of the trainer's tests, cpu backend.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseMainLog } from '@course/trainer';
+import { describe, expect, test } from 'vitest';
+import { tinyDataDir } from '../../trainer/test/helpers/tiny-data.js';
+import { course } from './run-course.js';
+
+const data = tinyDataDir();
+const root = mkdtempSync(join(tmpdir(), 'course-sweep-run-'));
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** The flags every tiny trial shares. */
+const base = (extra: Record<string, string | number> = {}) => ({
+  '-e': data.initCheckpoint,
+  ...{ '-b': 2, '-t': 32, '-d': 64, '-u': 2, '-v': 5, '-m': 2, '-s': 0, '-n': 5, '-h': 0 },
+  ...{ '-id': data.trainPattern, '-iv': data.valPattern },
+  ...extra,
+});
+
+function writeConfig(name: string, config: object): string {
+  const file = join(root, `${name}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+const trainSteps = (dir: string) =>
+  parseMainLog(readFileSync(join(dir, 'main.log'), 'utf8')).train.map((e) => e.step);
+const ledgerRuns = (ledger: string, dir: string) =>
+  (readJson(ledger).runs as { outputDir: string }[]).filter((r) => r.outputDir === dir);
+
+describe('course sweep --config (running the trials)', () => {
+  test('a grid of 2 trials: run folders, sweep.json, the tuning table, the plot, the best LR', async () => {
+    const config = writeConfig('grid', {
+      strategy: 'grid',
+      base: base(),
+      space: { lr: { values: [0.01, 0.0001] } },
+      steps: 10,
+    });
+    const out = join(root, 'grid');
+    const ledger = join(root, 'grid-budget.json');
+    const r = await course('sweep', '--config', config, '--out', out, '--ledger', ledger, '--backend', 'cpu');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const state = readJson(join(out, 'sweep.json'));
+    expect(state.status).toBe('finished');
+    expect(state.trials.map((t: { key: string; status: string }) => [t.key, t.status])).toEqual([
+      ['t001', 'finished'],
+      ['t002', 'finished'],
+    ]);
+    for (const t of ['t001', 't002']) {
+      expect(trainSteps(join(out, t))).toEqual([...Array(10).keys()]);
+      expect(existsSync(join(out, t, 'run.json'))).toBe(true);
+    }
+    // The table is course table's, one row per trial.
+    const table = readFileSync(join(out, 'table.md'), 'utf8');
+    expect(table).toBe((await course('table', join(out, 't001'), join(out, 't002'))).stdout);
+    expect(r.stdout).toContain(table.trimEnd());
+    expect(readFileSync(join(out, 'lr.svg'), 'utf8')).toMatch(/^<svg/);
+    // The best LR is the trial with the lower final val loss.
+    const [a, b] = state.trials.map((t: { stages: { valLoss: number }[] }) => t.stages[0].valLoss);
+    expect(state.best).toHaveLength(1);
+    expect(state.best[0].lr).toBe(a < b ? 0.01 : 0.0001);
+    // The money: each trial's spend is its ledger entries'; the sweep's is their sum.
+    const runs = readJson(ledger).runs as { actualUsd: number }[];
+    expect(runs).toHaveLength(2);
+    expect(state.spentUsd).toBeCloseTo(runs[0].actualUsd + runs[1].actualUsd, 12);
+    expect(r.stdout).toMatch(/spent \$[\d.]+ on this sweep \(2 trials run\)/);
+  });
+});
+
+describe('course sweep: successive halving and the budget', () => {
+  test('successive halving continues the promoted trial from its checkpoint (steps continue, not restart)', async () => {
+    // R = 8, η = 2, s = 1, n = 2: rung 0 trains both LRs to step 4, rung 1 the better one on to 8.
+    const config = writeConfig('sh', {
+      strategy: 'successive-halving',
+      base: base(),
+      space: { lr: { values: [0.01, 0.00001] } },
+      max_r: 8,
+      eta: 2,
+      s: 1,
+      n: 2,
+    });
+    const out = join(root, 'sh');
+    const ledger = join(root, 'sh-budget.json');
+    const r = await course('sweep', '--config', config, '--out', out, '--ledger', ledger, '--backend', 'cpu');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const state = readJson(join(out, 'sweep.json'));
+    const [t1, t2] = state.trials;
+    const promoted = t1.stages[0].valLoss < t2.stages[0].valLoss ? t1 : t2;
+    const dropped = promoted === t1 ? t2 : t1;
+    expect(promoted.stages.map((s: { stop: number }) => s.stop)).toEqual([4, 8]);
+    expect(dropped.stages.map((s: { stop: number }) => s.stop)).toEqual([4]);
+    // One log, steps 0…7 once each: the second run resumed at step 4.
+    expect(trainSteps(join(out, promoted.key))).toEqual([...Array(8).keys()]);
+    expect(trainSteps(join(out, dropped.key))).toEqual([0, 1, 2, 3]);
+    expect(ledgerRuns(ledger, join(out, promoted.key))).toHaveLength(2);
+    // The LR schedule spans R = 8 in both runs: the promoted run's lr at step 4 is the
+    // cosine of an 8-step schedule (warmup 2), as a straight 8-step run's is.
+    const lrs = parseMainLog(readFileSync(join(out, promoted.key, 'main.log'), 'utf8')).train.map(
+      (e) => e.lr,
+    );
+    const maxLr = promoted.params.lr;
+    const cosine = (step: number) => maxLr * 0.5 * (1 + Math.cos((Math.PI * (step - 2)) / (8 - 2)));
+    expect(lrs[4]).toBeCloseTo(cosine(4), 6);
+    expect(state.stepsSaved).toBe(4);
+    expect(state.stepsTrained).toBe(4 + 4 + 4);
+    expect(r.stdout).toContain('saving 4 steps');
+  });
+
+  test('a ledger that cannot afford the next trial stops the sweep: exit 3, a message, spent and left', async () => {
+    // At $3,600/h a second of wall time is $1: trial 1 (projected by the plan at 10 × $0.001)
+    // takes well over 0.1 s, so it spends more than half of the $0.20 budget, and trial 2,
+    // priced at what trial 1 cost per step, cannot be afforded.
+    const config = writeConfig('poor', {
+      strategy: 'grid',
+      base: base({ '--rate-usd-per-hour': 3600 }),
+      space: { lr: { values: [0.01, 0.001, 0.0001] } },
+      steps: 10,
+      usd_per_step: 0.001,
+    });
+    const out = join(root, 'poor');
+    const ledger = join(root, 'poor-budget.json');
+    const args = ['sweep', '--config', config, '--out', out, '--ledger', ledger, '--backend', 'cpu'];
+    // A plan over --confirm-usd needs --yes: nothing runs.
+    const unconfirmed = await course(...args, '--budget-usd', '0.2', '--confirm-usd', '0.01');
+    expect(unconfirmed.code).toBe(3);
+    expect(unconfirmed.stderr).toMatch(/projected at \$0\.03.*--confirm-usd.*pass --yes/);
+    expect(existsSync(join(out, 't001'))).toBe(false);
+
+    const r = await course(...args, '--budget-usd', '0.2');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /^error: trial t002 \(lr 0\.001\) to step 10: projected \$[\d.]+ \(10 steps × \$[\d.]+\/step\) exceeds what the budget in .* has left: nothing left \(\$[\d.]+ over\); not started/,
+    );
+    const state = readJson(join(out, 'sweep.json'));
+    expect(state.status).toBe('stopped');
+    expect(state.trials.map((t: { status: string }) => t.status)).toEqual(['finished', 'pending']);
+    expect(existsSync(join(out, 't002', 'main.log'))).toBe(false);
+    const runs = readJson(ledger).runs as { actualUsd: number }[];
+    expect(runs).toHaveLength(1);
+    expect(r.stdout).toContain(`spent $${runs[0].actualUsd.toFixed(2)} on this sweep (1 trial run)`);
+    expect(r.stdout).toMatch(/of the \$0\.20 budget, nothing left \(\$[\d.]+ over\)/);
+  });
+});
