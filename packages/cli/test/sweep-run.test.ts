@@ -151,3 +151,118 @@ describe('course sweep: successive halving and the budget', () => {
     expect(r.stdout).toMatch(/of the \$0\.20 budget, nothing left \(\$[\d.]+ over\)/);
   });
 });
+
+/** `course ARGS` from the sources in a process of its own (helpers/course-child.ts under vite-node). */
+function spawnCourse(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<unknown> } {
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO, 'node_modules', 'vite-node', 'vite-node.mjs'),
+      '--config',
+      join(REPO, 'vitest.config.ts'),
+      HELPER,
+    ],
+    { cwd: REPO, env: { ...process.env, COURSE_CHILD_ARGS: JSON.stringify(args) } },
+  );
+  let output = '';
+  child.stdout?.on('data', (c) => (output += c));
+  child.stderr?.on('data', (c) => (output += c));
+  const exit = new Promise((resolve) => child.on('close', resolve));
+  return { child, output: () => output, exit };
+}
+const HELPER = join(REPO, 'packages', 'cli', 'test', 'helpers', 'course-child.ts');
+
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | null | false,
+  alive: () => boolean,
+  detail: () => string,
+): Promise<T> {
+  const end = Date.now() + 120_000;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (!alive() || Date.now() > end) throw new Error(`gave up waiting for ${what}${detail()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface LedgerEntry {
+  runId: string;
+  outputDir: string;
+  status: string;
+  wallSeconds: number;
+  actualUsd: number;
+}
+
+describe('course sweep killed with SIGKILL and run again', () => {
+  test('finished trials are skipped, the killed one resumes from its checkpoint, no second is counted twice', async () => {
+    const steps = 150;
+    const config = writeConfig('killed', {
+      strategy: 'grid',
+      base: base({ '-v': 1000, '-n': 10 }),
+      // Trial 1 short, trial 2 long enough to be killed after a heartbeat.
+      space: { lr: { values: [0.01] }, steps: { values: [20, steps] } },
+      steps,
+    });
+    const out = join(root, 'killed');
+    const ledger = join(root, 'killed-budget.json');
+    const args = ['sweep', '--config', config, '--out', out, '--ledger', ledger, '--backend', 'cpu'];
+    const t0 = Date.now();
+    const first = spawnCourse(args);
+    let exited = false;
+    void first.exit.then(() => (exited = true));
+    // Trial 2 has a checkpoint and a heartbeat (every 5 s) has recorded some of its spend.
+    const dead = await until(
+      'trial 2 with a checkpoint and a heartbeat',
+      () => {
+        if (!existsSync(join(out, 't002', 'DONE_00000010')) || !existsSync(ledger)) return null;
+        const entry = ledgerRuns(ledger, join(out, 't002'))[0] as LedgerEntry | undefined;
+        return entry && entry.wallSeconds > 0 ? entry : null;
+      },
+      () => !exited,
+      () => `; course printed:\n${first.output()}`,
+    );
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const killedAfter = (Date.now() - t0) / 1000;
+    const killedState = readJson(join(out, 'sweep.json'));
+    expect(killedState.trials.map((t: { status: string }) => t.status)).toEqual(['finished', 'running']);
+    const deadEntry = ledgerRuns(ledger, join(out, 't002'))[0] as LedgerEntry;
+    expect(deadEntry.status).toBe('running'); // as kill -9 left it
+    expect(deadEntry.wallSeconds).toBeGreaterThanOrEqual(dead.wallSeconds);
+
+    const t1 = Date.now();
+    const again = await course(...args);
+    const rerunSeconds = (Date.now() - t1) / 1000;
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(
+      /trial t002 \(lr 0\.01, steps 150\) to step 150 from its step-\d+ checkpoint/,
+    );
+    expect(again.stdout).not.toMatch(/trial t001 .* to step/);
+    const state = readJson(join(out, 'sweep.json'));
+    expect(state.status).toBe('finished');
+    expect(state.trials.map((t: { status: string }) => t.status)).toEqual(['finished', 'finished']);
+
+    const runs = readJson(ledger).runs as LedgerEntry[];
+    // Trial 1: its one run, not retrained. Trial 2: the killed run, marked interrupted with the
+    // spend of its last heartbeat (unchanged), and the resumed run.
+    expect(ledgerRuns(ledger, join(out, 't001'))).toHaveLength(1);
+    const t2runs = ledgerRuns(ledger, join(out, 't002')) as LedgerEntry[];
+    expect(t2runs.map((r) => r.status)).toEqual(['interrupted', 'finished']);
+    expect(t2runs[0].wallSeconds).toBe(deadEntry.wallSeconds);
+    expect(t2runs[0].actualUsd).toBe(deadEntry.actualUsd);
+    // The resumed run trained from its checkpoint: step 0 is in the log once, every step is there.
+    const logged = trainSteps(join(out, 't002'));
+    expect(logged.filter((s) => s === 0)).toHaveLength(1);
+    expect(new Set(logged)).toEqual(new Set(Array.from({ length: steps }, (_, i) => i)));
+    // The money: every entry is its wall time at the rate; the sweep's spend is the ledger's total,
+    // and the seconds recorded fit in the seconds that passed (nothing counted twice).
+    for (const r of runs) expect(r.actualUsd).toBeCloseTo((r.wallSeconds / 3600) * 1.5, 12);
+    const total = runs.reduce((a, r) => a + r.actualUsd, 0);
+    expect(state.spentUsd).toBeCloseTo(total, 12);
+    const seconds = runs.reduce((a, r) => a + r.wallSeconds, 0);
+    expect(seconds).toBeLessThanOrEqual(killedAfter + rerunSeconds);
+  });
+});
