@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import {
   gpt2Config,
   initParametersLlmc,
+  parseMainLog,
   readCheckpointHeader,
   readHellaSwag,
   writeCheckpoint,
   writeHellaSwag,
 } from '@course/models';
-import { ensureDefaultData, parseMainLog, parseTrainArgs, train } from '@course/trainer';
+import { ensureDefaultData, parseTrainArgs, train } from '@course/trainer';
 import { describe, expect, test } from 'vitest';
 import { course } from './run-course.js';
 

@@ -5,7 +5,8 @@
  * feedback lines. Each also works out the question's reference value when it
  * has one, so later follow-through questions can use it.
  */
-import { type LedgerRun, parseLedger, parseMainLog, parseRunParameters } from '@course/trainer';
+import { parseMainLog, parseRunParameters } from '@course/models';
+import { type LedgerRun, parseLedger } from '@course/trainer';
 import { COMPUTED } from './computed.js';
 import { evaluateFormula, formatFormula, formulaIds, parseFormula } from './expr.js';
 import type { Check, LogMetric, Normalize, Question, Units } from './spec.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatExponential, formatFixed, padRight } from '../src/cformat.js';
+import { formatExponential, formatFixed, padRight } from '../src/llmc/cformat.js';
 
 // Expected strings are what glibc's printf prints for the same doubles
 // (checked with gcc: printf("%e|%.2f|%.4f|%.6f", x, x, x, x)).

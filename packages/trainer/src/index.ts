@@ -1,3 +1,5 @@
+/** Re-exported for cli's sweep tests, which import it from here; its home is @course/models. */
+export { parseMainLog } from '@course/models';
 export * from './adamw.js';
 export * from './cost.js';
 export * from './data/index.js';
@@ -6,7 +8,6 @@ export * from './eval.js';
 export * from './fit/index.js';
 export * from './ledger.js';
 export * from './llmc-flags.js';
-export * from './mainlog.js';
 export * from './metrics.js';
 export {
   AdaMax,
@@ -90,6 +91,7 @@ export {
 export * from './outlier.js';
 export * from './peak.js';
 export * from './report/index.js';
+export { type RunFacts, runParameterRows } from './run-parameter-rows.js';
 export * from './schedulers.js';
 export * from './script-args.js';
 export * from './sigmoid-net.js';

@@ -28,6 +28,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import {
+  appendRunParameters,
   BudgetError,
   checkpointFileName,
   decodeText,
@@ -38,6 +39,7 @@ import {
   type HellaSwagExample,
   InputError,
   initParametersLlmc,
+  MainLog,
   numParameters,
   type OptimizerState,
   readCheckpoint,
@@ -77,10 +79,10 @@ import {
   WRITE_INTERVAL_MS,
 } from './ledger.js';
 import { gradAccumSteps, scheduleWarning, type TrainOptions } from './llmc-flags.js';
-import { appendRunParameters, MainLog, runParameterRows } from './mainlog.js';
 import { MetricsWriter, writeRunJson } from './metrics.js';
 import { OutlierDetector } from './outlier.js';
 import { measurePeakFlops } from './peak.js';
+import { runParameterRows } from './run-parameter-rows.js';
 import { learningRate } from './schedulers.js';
 import { trainStep } from './step.js';
 

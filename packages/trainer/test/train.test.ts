@@ -5,12 +5,12 @@ import {
   BudgetError,
   checkpointFileName,
   loadNativeAddon,
+  parseMainLog,
   readCheckpoint,
   stateFileName,
 } from '@course/models';
 import { describe, expect, test } from 'vitest';
 import { parseTrainArgs } from '../src/llmc-flags.js';
-import { parseMainLog } from '../src/mainlog.js';
 import { formatDuration, train } from '../src/train.js';
 import { tinyDataDir } from './helpers/tiny-data.js';
 
@@ -73,7 +73,9 @@ describe('train_gpt2cu training run', () => {
       onNative.train.forEach((e, i) => {
         expect(Math.abs(e.loss - onCpu.train[i].loss), `step ${i}`).toBeLessThan(1e-3);
       });
-      onNative.val.forEach((e, i) => expect(Math.abs(e.loss - onCpu.val[i].loss)).toBeLessThan(1e-3));
+      onNative.val.forEach((e, i) => {
+        expect(Math.abs(e.loss - onCpu.val[i].loss)).toBeLessThan(1e-3);
+      });
       // Every native kernel is deterministic (fixed work split per thread), so resume is exact.
       expect(resumedLog.train.map((e) => [e.loss, e.lr, e.norm])).toEqual(
         onNative.train.map((e) => [e.loss, e.lr, e.norm]),

@@ -6,9 +6,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { gpt2Config, InputError, numParameters } from '@course/models';
+import {
+  gpt2Config,
+  InputError,
+  type MainLogData,
+  numParameters,
+  parseMainLog,
+  readRunParameters,
+} from '@course/models';
 import { COST_PHASES, type CostPhase } from '../cost.js';
-import { type MainLogData, parseMainLog, parseRunParameters } from '../mainlog.js';
 
 export interface LossPoint {
   step: number;
@@ -126,14 +132,6 @@ function readRunJson(path: string): Record<string, unknown> | undefined {
       `${path}: found text that is not JSON (${(err as Error).message}), expected a JSON object`,
     );
   }
-}
-
-/**
- * The fork's run_parameters.txt: the startup table `| name | value |` appended on
- * every start, so the last row of a name wins. Border lines (`+---+`) have no `|`.
- */
-function readRunParameters(path: string): Map<string, string> {
-  return existsSync(path) ? parseRunParameters(readFileSync(path, 'utf8')) : new Map();
 }
 
 /** Sorted by step, one point per step (the last one logged). */
