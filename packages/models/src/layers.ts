@@ -5,20 +5,24 @@
  * tf.transpose of the small operand is cheap; a transposed matMul is not.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedGelu, fusedLayerNorm, fusedSoftmaxCrossEntropy, nativeActive } from './kernels/native/index.js';
+import {
+  fusedGelu,
+  fusedLayerNorm,
+  fusedLinear,
+  fusedSoftmaxCrossEntropy,
+  nativeActive,
+} from './kernels/native/index.js';
 
 /**
  * y = x·Wᵀ + b with W stored as (out, in), exactly nn.Linear / llm.c's layout.
  * x [N, in], W [out, in], b [out] -> y [N, out].
  * Backward: dx = dy·W, dW = (xᵀ·dy)ᵀ, db = Σ_rows dy, all plain products.
- * On the native backend BLAS takes transposes as flags, so y = x·Wᵀ is one
- * matMul and tfjs' own gradient (dx = dy·W, dW = dyᵀ·x) copies nothing.
+ * On the native backend BLAS takes transposes as flags, so y = x·Wᵀ + b is one
+ * fused matMul (the bias is BLAS's starting value) and its gradient
+ * (dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy) copies nothing.
  */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
-  if (nativeActive()) {
-    const y = tf.matMul(x, w, false, true) as tf.Tensor2D;
-    return b ? (tf.add(y, b) as tf.Tensor2D) : y;
-  }
+  if (nativeActive()) return b ? fusedLinear(x, w, b) : (tf.matMul(x, w, false, true) as tf.Tensor2D);
   if (b) return linearWithBias(x, w, b);
   return linearNoBias(x, w);
 }

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NATIVE_KERNELS } from '../src/kernels/native/kernels.js';
+import { linear } from '../src/layers.js';
 import {
   expectAllClose,
   expectSameOnBoth,
@@ -493,6 +494,58 @@ describe.skipIf(!NATIVE_BUILT)(nativeSuite('native kernels equal cpu'), () => {
         COVERED.add(tf.BatchMatMul);
         await expectSameOnBoth(`BatchMatMul ${c.what}`, c.fn, tol);
       }
+    });
+
+    it('_FusedMatMul: x·Wᵀ + b (linear on native) with the bias as BLAS start, all transposes; gradients too', async () => {
+      for (const [tA, tB] of combos) {
+        const a = fixed(tA ? [7, 5] : [5, 7], 21);
+        const b = fixed(tB ? [3, 7] : [7, 3], 22);
+        const bias = fixed([3], 23);
+        await check(
+          tf._FusedMatMul,
+          `bias, ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}`,
+          () =>
+            tf
+              .engine()
+              .runKernel(
+                tf._FusedMatMul,
+                { a: a(), b: b(), bias: bias() },
+                { transposeA: tA, transposeB: tB, activation: 'linear' },
+              ) as tf.Tensor,
+          tol,
+        );
+      }
+      // without a bias it is a plain product; with relu it goes to the cpu kernel
+      await check(
+        tf._FusedMatMul,
+        'no bias',
+        () => tf.fused.matMul({ a: fixed([4, 6], 24)(), b: fixed([6, 2], 25)() }),
+        tol,
+      );
+      await check(
+        tf._FusedMatMul,
+        'relu',
+        () =>
+          tf.fused.matMul({
+            a: fixed([4, 6], 24)(),
+            b: fixed([6, 2], 25)(),
+            bias: fixed([2], 26)(),
+            activation: 'relu',
+          }),
+        tol,
+        'js',
+      );
+      // linear() (fusedLinear on native, the hand-written composite on cpu): value and gradients
+      await expectSameOnBoth(
+        'linear value and gradients',
+        () => {
+          const { value, grads } = tf.valueAndGrads((x: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
+            tf.sum(tf.square(linear(x as tf.Tensor2D, w as tf.Tensor2D, c as tf.Tensor1D))),
+          )([fixed([9, 4], 27)(), fixed([5, 4], 28)(), fixed([5], 29)()]);
+          return [value, ...grads];
+        },
+        tol,
+      );
     });
 
     it('mismatched inner dimensions raise an error, as on cpu', async () => {

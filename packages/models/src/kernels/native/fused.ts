@@ -361,3 +361,28 @@ export function fusedLstmSequence(xw: tf.Tensor3D, U: tf.Tensor2D, mask?: tf.Ten
   );
   return op(xw, U);
 }
+
+/**
+ * y = x·Wᵀ + b in one kernel (the native _FusedMatMul: bias as BLAS's starting
+ * value), x [N, in], W [out, in] (nn.Linear's layout), b [out]. tf.fused.matMul
+ * itself never fuses a linear activation, hence the direct kernel call.
+ * Backward: dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy (transposes as BLAS flags).
+ */
+export const fusedLinear = customGrad<(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D>(
+  (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    const y = run<tf.Tensor2D>(
+      tf._FusedMatMul,
+      { a: x, b: w, bias: b },
+      { transposeA: false, transposeB: true, activation: 'linear' },
+    );
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [
+        tf.matMul(dy, ws),
+        tf.matMul(dy, xs, true, false),
+        tf.sum(dy, 0),
+      ],
+    };
+  },
+);

@@ -136,6 +136,7 @@ export {
   fusedCausalAttention,
   fusedGelu,
   fusedLayerNorm,
+  fusedLinear,
   fusedLstmCell,
   fusedLstmSequence,
   fusedScaledSoftmax,

@@ -240,6 +240,40 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | nu
   return nb.output(out, [...batchShape, M, N]);
 }
 
+/**
+ * tf.fused.matMul with no activation (what `linear` runs on native): for 2-D
+ * operands with a bias row, the output starts as the bias repeated on every
+ * row and BLAS adds the product into it (β = 1), so the bias costs no pass of
+ * its own. Other activations or layouts go to the cpu kernel.
+ */
+function fusedMatMul(args: KernelArgs): tf.TensorInfo | null {
+  const { inputs, backend, attrs } = args;
+  const { a, b, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const { transposeA, transposeB, activation } = attrs as unknown as tf._FusedMatMulAttrs;
+  if (preluActivationWeights || (activation && activation !== 'linear')) return null;
+  if (!bias) return batchMatMul(args);
+  if (!a || !b || a.shape.length !== 2 || b.shape.length !== 2 || !isFloat(backend, a, b, bias)) return null;
+  const [M, K] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
+  const [K2, N] = transposeB ? [b.shape[1], b.shape[0]] : b.shape;
+  if (K !== K2 || size(bias.shape) !== N || bias.shape.length > 2) return null;
+  const nb = backend as NativeBackend;
+  const out = nb.allocFloat32(M * N);
+  if (M * N > 0) {
+    // out[i, j] = bias[j] for every row i (a stride-0 read of the bias), then out += a·b
+    nativeAddon().copyStrided(
+      out,
+      0,
+      Int32Array.of(N, 1),
+      f32(nb, bias),
+      0,
+      Int32Array.of(0, 1),
+      Int32Array.of(M, N),
+    );
+    nativeAddon().gemm(transposeA, transposeB, 1, M, N, K, 1, f32(nb, a), 0, f32(nb, b), 0, 1, out, 0);
+  }
+  return nb.output(out, [M, N]);
+}
+
 // ----------------------------------------------------------------------------- layout
 
 /** out (contiguous, outShape) <- x viewed with `xStrides` from `xOffset` over outShape. */
@@ -453,6 +487,7 @@ export const NATIVE_KERNELS: Record<string, Kernel> = {
   [tf.Softmax]: softmaxKernel(false),
   [tf.LogSoftmax]: softmaxKernel(true),
   [tf.BatchMatMul]: batchMatMul,
+  [tf._FusedMatMul]: fusedMatMul,
   [tf.Transpose]: transpose,
   [tf.Slice]: slice,
   [tf.SplitV]: splitV,
