@@ -3,7 +3,7 @@
  * -e, B 2 T 32) on the tiny structured data of the trainer's tests, cpu backend.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -264,5 +264,61 @@ describe('course sweep killed with SIGKILL and run again', () => {
     expect(state.spentUsd).toBeCloseTo(total, 12);
     const seconds = runs.reduce((a, r) => a + r.wallSeconds, 0);
     expect(seconds).toBeLessThanOrEqual(killedAfter + rerunSeconds);
+  });
+});
+
+describe('course transfer --sweeps', () => {
+  test("reads each sweep folder's best LR per scale from sweep.json and fits across them", async () => {
+    // Best LRs on the law lr = 0.1 · channels^(−1/2), one sweep folder per width.
+    const law = (c: number) => 0.1 * c ** -0.5;
+    const dirs = [64, 128, 256].map((channels) => {
+      const dir = join(root, `transfer-c${channels}`);
+      mkdirSync(dir, { recursive: true });
+      const best = [
+        { scale: { depth: 2, channels, heads: 2, steps: 50 }, lr: law(channels), valLoss: 3, trial: 't001' },
+      ];
+      writeFileSync(
+        join(dir, 'sweep.json'),
+        JSON.stringify({ version: 1, status: 'finished', trials: [], best }),
+      );
+      return dir;
+    });
+    const r = await course(
+      'transfer',
+      '--sweeps',
+      ...dirs,
+      '--x',
+      'channels',
+      '--target',
+      '768',
+      '--family',
+      'power',
+      '--json',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const fit = JSON.parse(r.stdout);
+    expect(fit.family).toBe('power');
+    expect(fit.prediction).toBeCloseTo(law(768), 10);
+
+    const bad = await course('transfer', '--sweeps', dirs[0], '--x', 'width', '--target', '768');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--x: found width, expected with --sweeps one of depth, channels/);
+    const both = await course(
+      'transfer',
+      '--sweeps',
+      dirs[0],
+      '--csv',
+      'x.csv',
+      '--x',
+      'channels',
+      '--target',
+      '1',
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--csv\/--sweeps: found both, expected one/);
+    const none = await course('transfer', '--sweeps', root, '--x', 'channels', '--target', '1');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(`${root}: no sweep.json, expected a course sweep folder`);
   });
 });

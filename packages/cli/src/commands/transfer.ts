@@ -4,12 +4,17 @@
  * scale with a bootstrap 95% interval (all the work is @course/trainer's
  * fitTransfer; see its file comment for the model selection and the bootstrap).
  */
+
+import { InputError } from '@course/models';
 import {
   DEFAULT_TRANSFER_RESAMPLES,
   DEFAULT_TRANSFER_SEED,
   fitTransfer,
   formatTransfer,
   readTransferCsv,
+  SWEEP_SCALES,
+  type SweepScale,
+  sweepBestPoints,
   TRANSFER_FAMILIES,
   type TransferFamily,
   transferJson,
@@ -20,9 +25,10 @@ import { integerIn } from '../flags.js';
 import { type CourseIO, println } from '../io.js';
 
 interface TransferFlags {
-  csv: string;
+  csv?: string;
+  sweeps?: string[];
   x: string;
-  y: string;
+  y?: string;
   target: number;
   family: TransferFamily | 'auto';
   json?: boolean;
@@ -37,6 +43,37 @@ function finiteNumber(value: string): number {
   return x;
 }
 
+/** The points of --csv (columns --x, --y) or of --sweeps (scale --x, the best LR). */
+function transferPoints(flags: TransferFlags): {
+  points: { x: number; y: number }[];
+  source: string;
+  y: string;
+} {
+  if ((flags.csv === undefined) === (flags.sweeps === undefined)) {
+    throw new InputError(
+      `--csv/--sweeps: found ${flags.csv ? 'both' : 'neither'}, expected one: a CSV file or sweep folders`,
+    );
+  }
+  if (flags.sweeps) {
+    if (!(SWEEP_SCALES as readonly string[]).includes(flags.x))
+      throw new InputError(`--x: found ${flags.x}, expected with --sweeps one of ${SWEEP_SCALES.join(', ')}`);
+    if (flags.y !== undefined && flags.y !== 'lr')
+      throw new InputError(`--y: found ${flags.y}, expected lr (or nothing) with --sweeps`);
+    return {
+      points: sweepBestPoints(flags.sweeps, flags.x as SweepScale),
+      source: flags.sweeps.join(' '),
+      y: 'lr',
+    };
+  }
+  if (flags.y === undefined)
+    throw new InputError('--y: missing, expected the CSV column of the value to transfer');
+  return {
+    points: readTransferCsv(flags.csv as string, flags.x, flags.y),
+    source: flags.csv as string,
+    y: flags.y,
+  };
+}
+
 export function registerTransfer(program: Command, io: CourseIO): void {
   program
     .command('transfer')
@@ -47,12 +84,13 @@ export function registerTransfer(program: Command, io: CourseIO): void {
         '(y = a + b·ln x). auto picks the smallest leave-one-out error. Coefficients and the prediction ' +
         'at --target come with 95% intervals from a studentized residual bootstrap (seeded).',
     )
-    .requiredOption(
-      '--csv <file>',
-      'CSV file with a header row (e.g. course table --format csv, or your own)',
+    .option('--csv <file>', 'CSV file with a header row (e.g. course table --format csv, or your own)')
+    .option(
+      '--sweeps <dir...>',
+      `course sweep folders: their best LR per scale (sweep.json) are the points; --x one of ${SWEEP_SCALES.join(', ')}`,
     )
-    .requiredOption('--x <column>', 'column of the scale (steps, width, tokens, …)')
-    .requiredOption('--y <column>', 'column of the value to transfer (e.g. the best max LR)')
+    .requiredOption('--x <column>', 'column of the scale (steps, width, tokens, …), or the scale of --sweeps')
+    .option('--y <column>', 'column of the value to transfer (e.g. the best max LR); with --sweeps: lr')
     .requiredOption('--target <value>', 'the scale to predict at', finiteNumber)
     .addOption(
       new Option('--family <name>', 'hypothesis family; auto: smallest leave-one-out error')
@@ -71,25 +109,24 @@ export function registerTransfer(program: Command, io: CourseIO): void {
       `
 Example:
   course transfer --csv best_lr.csv --x width --y lr --target 768 --plot transfer.png
-
---sweeps DIR… (read the best LR per scale from course sweep folders) is not implemented yet.`,
+  course transfer --sweeps sweeps/c64 sweeps/c128 sweeps/c256 --x channels --target 768`,
     )
     .action(async (flags: TransferFlags) => {
-      const points = readTransferCsv(flags.csv, flags.x, flags.y);
+      const { points, source, y } = transferPoints(flags);
       const result = fitTransfer(points, {
         family: flags.family,
         target: flags.target,
         resamples: flags.resamples,
         seed: flags.seed,
-        source: flags.csv,
+        source,
         xName: flags.x,
-        yName: flags.y,
+        yName: y,
       });
       if (flags.plot) {
-        await writeTransferPlot(points, result, flags.plot, { xTitle: flags.x, yTitle: flags.y });
+        await writeTransferPlot(points, result, flags.plot, { xTitle: flags.x, yTitle: y });
       }
       if (flags.json) println(io.stdout, JSON.stringify(transferJson(result)));
-      else for (const line of formatTransfer(result, flags.x, flags.y)) println(io.stdout, line);
+      else for (const line of formatTransfer(result, flags.x, y)) println(io.stdout, line);
       if (flags.plot) println(io.stderr, `wrote ${flags.plot}`);
     });
 }

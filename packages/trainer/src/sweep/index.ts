@@ -32,10 +32,13 @@ export {
   readSweepState,
   runSweep,
   type StageResult,
+  SWEEP_SCALES,
   SWEEP_STATE_FILE,
   type SweepOutcome,
   type SweepRunOptions,
+  type SweepScale,
   type SweepState,
+  sweepBestPoints,
   type TrialState,
   trialArgs,
 } from './run.js';

@@ -643,3 +643,33 @@ async function report(sweep: Sweep): Promise<string[]> {
   lines.push(`state: ${join(outDir, SWEEP_STATE_FILE)} (${state.status})`);
   return lines;
 }
+
+/** The scales a sweep's best LR is recorded at (BestLr.scale), for `course transfer --sweeps --x`. */
+export const SWEEP_SCALES = ['depth', 'channels', 'heads', 'steps', 'tokens', 'params'] as const;
+export type SweepScale = (typeof SWEEP_SCALES)[number];
+
+/**
+ * (scale, best LR) points from sweep folders' sweep.json: every shape's best LR
+ * of every folder, x its `scale` (e.g. channels), y the LR.
+ */
+export function sweepBestPoints(dirs: readonly string[], scale: SweepScale): { x: number; y: number }[] {
+  const points: { x: number; y: number }[] = [];
+  for (const dir of dirs) {
+    const state = readSweepState(dir);
+    const path = join(dir, SWEEP_STATE_FILE);
+    if (!state)
+      throw new InputError(`${dir}: no ${SWEEP_STATE_FILE}, expected a course sweep folder (--out)`);
+    if (!Array.isArray(state.best) || state.best.length === 0) {
+      throw new InputError(
+        `${path}: best: found none, expected a best LR (the sweep is ${state.status}; run it to the end)`,
+      );
+    }
+    for (const b of state.best) {
+      const x = b.scale?.[scale];
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        throw new InputError(`${path}: best[].scale.${scale}: found ${x}, expected a number (--x ${scale})`);
+      points.push({ x, y: b.lr });
+    }
+  }
+  return points;
+}
