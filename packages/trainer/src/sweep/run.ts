@@ -622,7 +622,7 @@ async function report(sweep: Sweep): Promise<string[]> {
       .filter(Boolean)
       .join(' ');
     lines.push(
-      `best LR (${shape}): ${b.lr.toPrecision(4)} (trial ${b.trial}, val loss ${b.valLoss.toFixed(4)})`,
+      `best LR (${shape}): ${Number(b.lr.toPrecision(4))} (trial ${b.trial}, val loss ${b.valLoss.toFixed(4)})`,
     );
   }
   if (state.stepsSaved > 0) {
