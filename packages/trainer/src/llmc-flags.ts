@@ -45,7 +45,8 @@ export interface GpuOnlyOptions {
 export interface TrainOptions {
   trainPattern: string; // -id (upstream -i)
   valPattern: string; // -iv (upstream -j)
-  tokenizerPath: string; // -it
+  /** -it FILE: llm.c's tokenizer table, which decodes the printed samples. null: the built-in GPT-2 BPE. */
+  tokenizerPath: string | null;
   hellaswagPath: string; // -ih
   outputDir: string; // -o
   /** -e X.bin: load these weights. null: random init from depth/channels/heads. */
@@ -100,7 +101,7 @@ export function defaultTrainOptions(): TrainOptions {
   return {
     trainPattern: 'data/fineweb_train_*.bin',
     valPattern: 'data/fineweb_val_*.bin',
-    tokenizerPath: 'data/gpt2_tokenizer.bin',
+    tokenizerPath: null,
     hellaswagPath: 'data/hellaswag_val.bin',
     outputDir: 'log',
     initFrom: null,
@@ -271,7 +272,7 @@ export const SHORT_FLAGS: ShortFlag[] = [
   // data and files
   short('-id -i', 'GLOB', 'train data shards', 'data/fineweb_train_*.bin', path('trainPattern')),
   short('-iv -j', 'GLOB', 'val data shards', 'data/fineweb_val_*.bin', path('valPattern')),
-  short('-it', 'FILE', 'tokenizer (gpt2_tokenizer.bin)', 'data/gpt2_tokenizer.bin', path('tokenizerPath')),
+  short('-it', 'FILE', 'tokenizer (gpt2_tokenizer.bin) that decodes the samples of -s', 'none: built-in GPT-2 BPE', (o, v, f) => { o.tokenizerPath = parsePath(f, v); }),
   short('-ih', 'FILE', 'HellaSwag eval file', 'data/hellaswag_val.bin', path('hellaswagPath')),
   short('-o', 'DIR', 'output dir: main.log, checkpoints, run files', 'log', path('outputDir')),
   short('-e', 'FILE', 'init weights from an llm.c .bin (else random init)', 'none', initFrom),
@@ -512,6 +513,9 @@ export function trainUsage(): string {
     '    errors (llm.c reads "-bx 8" as "-b 8" and "abc" as 0). A repeated flag\'s last value wins.',
     '  - -h is HellaSwag, as in llm.c; only --help prints this text.',
     '  - -e with a model descriptor (e.g. d12) is ignored, as in the fork: random init.',
+    '  - Samples (-s) are decoded with the -it table and start from its EOT, as in llm.c; without -it',
+    "    with the built-in GPT-2 BPE (the table of llm.c's default data/gpt2_tokenizer.bin). A",
+    '    missing or invalid -it file is an error (llm.c would print token ids instead).',
     "  - One process, fp32 weights; checkpoints are bf16 (version 5) like the fork's unless",
     '    --fp32-checkpoints.',
     '',

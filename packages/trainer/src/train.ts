@@ -32,6 +32,7 @@ import {
   BudgetError,
   checkpointFileName,
   decodeText,
+  decodeTokens,
   doneFileName,
   GPT2,
   type GPT2Config,
@@ -46,10 +47,12 @@ import {
   readCheckpointHeader,
   readHellaSwag,
   readOptimizerState,
+  readTokenizer,
   reportError,
   sampleTokens,
   selectBackend,
   stateFileName,
+  type TokenizerTable,
   writeCheckpoint,
   writeOptimizerState,
 } from '@course/models';
@@ -234,6 +237,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   if (opts.seqLen > config.maxSeqLen) {
     throw new InputError(`-t: found ${opts.seqLen}, expected at most the model's maxT ${config.maxSeqLen}`);
   }
+  const tokenizer = opts.tokenizerPath === null ? null : loadTokenizer(opts.tokenizerPath, config);
   // ---- data
   const B = opts.batchSize;
   const T = opts.seqLen;
@@ -427,12 +431,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
       }
       if (opts.sampleEvery > 0 && ((step > 0 && step % opts.sampleEvery === 0) || last)) {
         const tSample = performance.now();
-        const ids = sampleTokens(model, [], {
-          maxTokens: opts.genTokens,
-          seed: opts.seed ?? 1337,
-          stopAtEot: false,
-        });
-        io.log(`generating:\n---\n${decodeText(ids)}\n---`);
+        io.log(`generating:\n---\n${generateSample(model, tokenizer, opts)}\n---`);
         phaseSeconds.evaluation += since(tSample);
       }
       const checkpointDue =
@@ -556,6 +555,42 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     wallSeconds: runJson.cost.wallSeconds,
     actualUsd: runJson.cost.actualUsd,
   };
+}
+
+/**
+ * -it FILE, read once at start: llm.c's tokenizer table for the printed samples.
+ * Any problem with it (missing, wrong magic, truncated, another vocabulary than
+ * the model's) is an InputError naming the flag and the file: exit 2.
+ */
+function loadTokenizer(path: string, config: GPT2Config): TokenizerTable {
+  let tokenizer: TokenizerTable;
+  try {
+    tokenizer = readTokenizer(path);
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(`-it ${err.message}`);
+    throw err;
+  }
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    throw new InputError(
+      `-it ${path}: header[2] vocab_size: found ${tokenizer.vocabSize}, expected the model's vocab_size ${config.vocabSize}`,
+    );
+  }
+  return tokenizer;
+}
+
+/**
+ * The text printed at -s steps: -g tokens sampled (seed 1337 unless --seed).
+ * With -it, as llm.c: the prompt is the table's EOT and the ids are decoded with
+ * the table (its bytes joined, then read as UTF-8). Without, from GPT-2's EOT,
+ * decoded with the built-in GPT-2 BPE.
+ */
+function generateSample(model: GPT2, tokenizer: TokenizerTable | null, opts: TrainOptions): string {
+  const ids = sampleTokens(model, tokenizer ? [tokenizer.eotToken] : [], {
+    maxTokens: opts.genTokens,
+    seed: opts.seed ?? 1337,
+    stopAtEot: false,
+  });
+  return tokenizer ? decodeTokens(tokenizer, ids) : decodeText(ids);
 }
 
 /** model_, state_ (m, v, fp32 master weights, loader position) and DONE_, in that order. */

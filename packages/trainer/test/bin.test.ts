@@ -178,6 +178,27 @@ describe.skipIf(!built).concurrent('train_gpt2cu (compiled bin, as a subprocess)
     expectNoStackTrace(stderr);
   });
 
+  test('an -it tokenizer that is missing or not a tokenizer exits 2 naming the flag and the file', async () => {
+    const dir = mkdtempSync(join(work, 'bad-tokenizer-'));
+    const notTokenizer = join(dir, 'not_a_tokenizer.bin');
+    writeFileSync(notTokenizer, new Uint8Array(1024 + 2 * 64)); // magic 0, not 20240328
+    const cases = [
+      { file: join(dir, 'no_such_tokenizer.bin'), says: 'cannot read file (no such file)' },
+      { file: notTokenizer, says: 'found 0, expected 20240328' },
+    ];
+    for (const { file, says } of cases) {
+      const { status, stderr } = await run([
+        ...tiny,
+        ...dataArgs,
+        ...['-it', file, '-o', join(dir, 'run'), '--ledger', join(dir, 'budget.json')],
+      ]);
+      expect(status, stderr).toBe(2);
+      expect(stderr).toContain(`-it ${file}: `);
+      expect(stderr).toContain(says);
+      expectNoStackTrace(stderr);
+    }
+  });
+
   test('a run whose projected cost exceeds the budget exits 3', async () => {
     const { status, stderr } = await run([
       ...['-e', data.initCheckpoint, '-b', '2', '-t', '32', '-d', '64', '-x', '100000'],

@@ -58,7 +58,7 @@ describe('defaults', () => {
       heads: 12,
       trainPattern: 'data/fineweb_train_*.bin',
       valPattern: 'data/fineweb_val_*.bin',
-      tokenizerPath: 'data/gpt2_tokenizer.bin',
+      tokenizerPath: null,
       hellaswagPath: 'data/hellaswag_val.bin',
       ignoredFlags: [],
       backend: 'auto',

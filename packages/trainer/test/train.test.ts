@@ -4,15 +4,24 @@ import { join } from 'node:path';
 import {
   BudgetError,
   checkpointFileName,
+  decodeText,
+  GPT2,
+  GPT2_EOT,
+  gpt2Config,
+  InputError,
+  initParametersLlmc,
   loadNativeAddon,
   parseMainLog,
   readCheckpoint,
+  sampleTokens,
   stateFileName,
+  writeCheckpoint,
+  writeTokenizer,
 } from '@course/models';
 import { describe, expect, test } from 'vitest';
 import { parseTrainArgs } from '../src/llmc-flags.js';
 import { formatDuration, train } from '../src/train.js';
-import { tinyDataDir } from './helpers/tiny-data.js';
+import { TINY_VOCAB, tinyDataDir } from './helpers/tiny-data.js';
 
 const quiet = { log: () => {}, warn: () => {} };
 const data = tinyDataDir();
@@ -182,6 +191,78 @@ describe('train_gpt2cu training run', () => {
     expect(consoleLine).toContain(`| ${ms} ms |`);
     expect(log.train.find((t) => t.step === Number(shown) - 1)?.ms).toBe(Number(ms));
     expect(run2.cost.actualUsd).toBeCloseTo((run2.cost.wallSeconds / 3600) * 1.5, 9);
+  });
+});
+
+describe('-it: the tokenizer that decodes the samples printed at -s steps', () => {
+  /** Each of the tiny model's 64 token ids spelled `<id>`, so a printed sample parses back into ids. */
+  const spelled = (id: number) => `<${id}>`;
+  const table = Array.from({ length: TINY_VOCAB }, (_, id) => new TextEncoder().encode(spelled(id)));
+
+  /** The sample the model in checkpoint `path` draws from `prompt`, as train prints it (-g 8, seed 1337). */
+  function expectedIds(path: string, prompt: number[]): number[] {
+    const { config, params } = readCheckpoint(path);
+    const model = new GPT2(config, params);
+    try {
+      return sampleTokens(model, prompt, { maxTokens: 8, seed: 1337, stopAtEot: false });
+    } finally {
+      model.dispose();
+    }
+  }
+
+  /** The texts between `generating:\n---` and `---` in the console lines. */
+  function samples(lines: string[]): string[] {
+    return lines.filter((l) => l.startsWith('generating:\n---\n')).map((l) => l.split('\n')[2]);
+  }
+
+  test("samples start from the table's EOT and are its tokens' bytes, as in llm.c", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'course-it-'));
+    const tokenizerPath = join(root, 'tiny_tokenizer.bin');
+    writeTokenizer(tokenizerPath, table, { version: 2, eotToken: 0 }); // 0 is the tiny data's "EOT"
+    const out = join(root, 'run');
+    const lines: string[] = [];
+    const sampling = ['-x', '4', '-s', '2', '-g', '8', '-n', '2', '--fp32-checkpoints'];
+    await train(parseTrainArgs(args(out, [...sampling, '-it', tokenizerPath])), {
+      log: (l) => lines.push(l),
+      warn: () => {},
+    });
+    // At step 2 and at the last step (4), each from the weights checkpointed at that step.
+    const printed = samples(lines);
+    expect(printed).toHaveLength(2);
+    printed.forEach((text, i) => {
+      const ids = expectedIds(join(out, checkpointFileName(2 * (i + 1))), [0]);
+      expect(text).toBe(ids.map(spelled).join(''));
+    });
+  });
+
+  test("without -it, samples start from GPT-2's EOT and are decoded with the built-in GPT-2 BPE, as before", async () => {
+    // A model with GPT-2's vocabulary (d1 c16 h1), which GPT-2's EOT (50256) and BPE fit.
+    const root = mkdtempSync(join(tmpdir(), 'course-no-it-'));
+    const config = gpt2Config({ depth: 1, channels: 16, heads: 1, maxSeqLen: 64 });
+    const init = join(root, 'gpt2_vocab_init.bin');
+    writeCheckpoint(init, config, initParametersLlmc(config), { version: 3 });
+    // -ss 1 -x 1: the run starts at its last step, so it only samples, from the initial weights
+    // (pure-JS matmuls over 50257 logits are slow: no training step, no val shards, no HellaSwag).
+    const lines: string[] = [];
+    const run = ['-e', init, '-ss', '1', '-x', '1', '-s', '2', '-g', '8', '-n', '0', '-h', '0'];
+    const noVal = ['-iv', join(root, 'no_val_*.bin')];
+    await train(parseTrainArgs(args(join(root, 'run'), [...run, ...noVal])), {
+      log: (l) => lines.push(l),
+      warn: () => {},
+    });
+    const ids = expectedIds(init, [GPT2_EOT]);
+    expect(samples(lines)).toEqual([decodeText(ids)]);
+  });
+
+  test("a table of another vocabulary than the model's is an InputError naming -it and the file", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'course-it-vocab-'));
+    const tokenizerPath = join(root, 'short_tokenizer.bin');
+    writeTokenizer(tokenizerPath, table.slice(0, 40), { version: 2, eotToken: 0 });
+    const run = train(parseTrainArgs(args(join(root, 'run'), ['-x', '2', '-it', tokenizerPath])), quiet);
+    await expect(run).rejects.toThrow(InputError);
+    await expect(run).rejects.toThrow(
+      `-it ${tokenizerPath}: header[2] vocab_size: found 40, expected the model's vocab_size 64`,
+    );
   });
 });
 
