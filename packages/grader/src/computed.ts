@@ -6,6 +6,8 @@
  * (args arrive as JSON: check them with the helpers below, which name the bad arg).
  */
 import {
+  bertConfig,
+  bertParameterCount,
   CLASSIC_CNNS,
   classicCnnParameterCount,
   gpt2Config,
@@ -20,8 +22,10 @@ import {
   type FcLayerRoofline,
   fcLayerRoofline,
   learningRate,
+  overallScore,
   PROBE_FIRST_STEP,
   PROBE_LAST_STEP,
+  pcgradVectors,
   pearson,
   precisionRecallAt,
   probeCost,
@@ -227,6 +231,50 @@ export const COMPUTED: Record<string, ComputedReference> = {
   pearson: {
     summary: "Pearson's correlation coefficient r of two equally long series (args: x, y)",
     compute: (a) => pearson(numbers(a, 'x'), numbers(a, 'y', Array.isArray(a.x) ? a.x.length : undefined)),
+  },
+  bert_params: {
+    summary:
+      'BertModel parameters as Hugging Face counts them (args: layers, hidden, heads, vocab, intermediate=4·hidden, maxPositions=512, typeVocab=2, pooler=true)',
+    compute: (a) => {
+      if (a.pooler !== undefined && typeof a.pooler !== 'boolean')
+        throw new Error('args.pooler: expected true or false');
+      const hidden = arg(a, 'hidden', { integer: true, min: 1 });
+      return bertParameterCount(
+        bertConfig({
+          layers: arg(a, 'layers', { integer: true, min: 1 }),
+          hidden,
+          heads: arg(a, 'heads', { integer: true, min: 1 }),
+          vocabSize: arg(a, 'vocab', { integer: true, min: 1 }),
+          intermediate: arg(a, 'intermediate', { integer: true, min: 1, default: 4 * hidden }),
+          maxPositions: arg(a, 'maxPositions', { integer: true, min: 1, default: 512 }),
+          typeVocab: arg(a, 'typeVocab', { integer: true, min: 1, default: 2 }),
+        }),
+        { pooler: a.pooler ?? true },
+      );
+    },
+  },
+  pcgrad: {
+    summary:
+      'PCGrad on task gradients, each task visiting the others in ascending order (args: vectors [[…], …], index (0-based component), task (0-based; default the summed update))',
+    compute: (a) => {
+      const vectors = matrix(a, 'vectors');
+      const { sum, projected } = pcgradVectors(vectors, (_task, others) => others);
+      const values = a.task === undefined ? sum : projected[arg(a, 'task', { integer: true, min: 0 })];
+      if (values === undefined) throw new Error(`args.task: expected < ${vectors.length}`);
+      const index = arg(a, 'index', { integer: true, min: 0 });
+      if (index >= values.length) throw new Error(`args.index: expected < ${values.length}, found ${index}`);
+      return values[index];
+    },
+  },
+  multitask_overall: {
+    summary:
+      "The minBERT starter's overall score (a_s + a_p + (r + 1)/2) / 3 (args: sentimentAccuracy, paraphraseAccuracy, r)",
+    compute: (a) =>
+      overallScore({
+        sentimentAccuracy: arg(a, 'sentimentAccuracy', { min: 0 }),
+        paraphraseAccuracy: arg(a, 'paraphraseAccuracy', { min: 0 }),
+        stsCorrelation: arg(a, 'r', { min: -1 }),
+      }),
   },
   fc_roofline: {
     summary: `Roofline of a fully-connected layer (args: batch, inputs, outputs, bytesPerValue, macsPerCycle, clockHz, bandwidthBytesPerSecond, field ${ROOFLINE_FIELDS.join('|')}; default seconds)`,
