@@ -139,7 +139,7 @@ describe('course sweep: successive halving and the budget', () => {
     const r = await course(...args, '--budget-usd', '0.2');
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(
-      /^error: trial t002 \(lr 0\.001\) to step 10: projected \$[\d.]+ \(10 steps × \$[\d.]+\/step\) exceeds what the budget in .* has left: nothing left \(\$[\d.]+ over\); not started/,
+      /^error: trial t002 \(lr 0\.001\) to step 10: projected \$[\d.]+ \(10 steps\) exceeds what the budget in .* has left: nothing left \(\$[\d.]+ over\); not started/,
     );
     const state = readJson(join(out, 'sweep.json'));
     expect(state.status).toBe('stopped');
@@ -321,4 +321,30 @@ describe('course transfer --sweeps', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain(`${root}: no sweep.json, expected a course sweep folder`);
   });
+});
+
+describe('the starter strategies shipped with gpt2-tuning', () => {
+  const kit = join(REPO, 'assignments', 'gpt2-tuning');
+  const readme = readFileSync(join(kit, 'README.md'), 'utf8');
+  const configs = [
+    '1-greedy-doubling',
+    '2-fewer-steps',
+    '3-narrower-model',
+    '4-successive-halving',
+    '5-hyperband',
+  ];
+  for (const name of configs) {
+    test(`${name}: plans, and the README's table states its projected cost`, async () => {
+      const r = await course('sweep', '--plan', '--json', '--config', join(kit, 'sweeps', `${name}.json`));
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const plan = JSON.parse(r.stdout);
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`sweeps/${name}.json\``));
+      expect(row, `README row for ${name}`).toBeDefined();
+      const cells = (row as string).split('|').map((c) => c.trim());
+      expect(cells[5]).toBe(
+        `${plan.strategy === 'greedy-doubling' ? '≤ ' : ''}$${plan.projected_usd.toFixed(2)}`,
+      );
+    });
+  }
 });

@@ -4,6 +4,7 @@ import {
   bracketSteps,
   bracketStepsFromScratch,
   floorDiv,
+  formatSweepPlan,
   hyperbandBrackets,
   maxBracket,
   planSweep,
@@ -167,9 +168,29 @@ describe('sweep configs', () => {
       'trials',
       'projected_usd',
       'steps',
+      'stages',
       'trial_list',
     ]);
     expect(json.brackets).toEqual([]);
+  });
+
+  it('ms_per_stage prices every trial run besides its steps: Hyperband R = 9, η = 3 has 22 runs', () => {
+    // Brackets s = 2: 9, 3, 1 runs; s = 1: 5, 1; s = 0: 3 → 22 runs, 69 steps (21 + 21 + 27).
+    const plan = planSweep({
+      strategy: 'hyperband',
+      max_r: 9,
+      eta: 3,
+      usd_per_step: 0.001,
+      ms_per_stage: 3600,
+    });
+    expect(plan.stages).toBe(22);
+    expect(plan.steps).toBe(69);
+    // 3600 ms = 0.001 h at $1.50/h = $0.0015 per run
+    expect(plan.usdPerStage).toBeCloseTo(0.0015, 15);
+    expect(plan.projectedUsd).toBeCloseTo(69 * 0.001 + 22 * 0.0015, 15);
+    expect(formatSweepPlan(plan).at(-1)).toBe(
+      'projected cost: 69 steps × $0.0010/step + 22 trial runs × $0.0015/run = $0.10',
+    );
   });
 
   it('random draws log-uniformly inside the range, reproducibly for a seed', () => {

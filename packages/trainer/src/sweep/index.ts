@@ -22,6 +22,7 @@ export {
   type SweepConfig,
   type SweepPlan,
   sweepPlanJson,
+  usdPerStage,
   usdPerStep,
 } from './plan.js';
 export {

@@ -15,7 +15,9 @@
  * Steps: grid/random/greedy trials each run `steps` (or their own `steps` from the space); a
  * bracket trains Σ n_i·(r_i − r_(i−1)) steps since promoted trials continue from their checkpoints.
  * Cost: steps × the cost of one step, which is `usd_per_step`, or the trainer's cost-probe
- * projection (cost.ts: ms × steps / 3.6e6 h × rate, default $1.50/h) with every step at `ms_per_step`.
+ * projection (cost.ts: ms × steps / 3.6e6 h × rate, default $1.50/h) with every step at `ms_per_step`,
+ * plus, with `ms_per_stage`, trial runs × (ms_per_stage / 3.6e6 h × rate): what each train_gpt2cu
+ * run spends besides its steps (start-up, evaluations, checkpoints), which dominates short rungs.
  * Every trial is priced at that one per-step cost: trials of another shape (depth, channels) cost
  * differently, which the plan does not know.
  */
@@ -54,6 +56,8 @@ export interface SweepConfig {
   fractions?: number[];
   usd_per_step?: number;
   ms_per_step?: number;
+  /** Wall time of one trial run besides its steps (start-up, evaluations, checkpoints). */
+  ms_per_stage?: number;
   rate_usd_per_hour?: number;
 }
 
@@ -79,6 +83,10 @@ export interface SweepPlan {
   /** Steps if every rung restarted from step 0 (= steps without brackets). */
   stepsFromScratch: number;
   usdPerStep: number | null;
+  /** Trial runs (a bracket's rung i is n_i runs; a listed trial is one). */
+  stages: number;
+  /** What one trial run costs besides its steps (ms_per_stage at the rate; 0 without it). */
+  usdPerStage: number;
   projectedUsd: number | null;
   /** True when the plan prices the longest case (greedy-doubling). */
   atMost: boolean;
@@ -98,14 +106,23 @@ export function usdPerStep(
     .costUsd;
 }
 
+/** ms_per_stage at the rate, in USD (0 without it). */
+export function usdPerStage(config: Pick<SweepConfig, 'ms_per_stage' | 'rate_usd_per_hour'>): number {
+  return ((config.ms_per_stage ?? 0) / 3.6e6) * (config.rate_usd_per_hour ?? DEFAULT_RATE_USD_PER_HOUR);
+}
+
 /** The plan of `config` (`where` names the config file or the flags in errors). */
 export function planSweep(config: SweepConfig, where = 'sweep'): SweepPlan {
   const perStep = usdPerStep(config);
-  const priced = (steps: number, stepsFromScratch: number) => ({
+  const perStage = usdPerStage(config);
+  // projected = steps × USD per step + trial runs × USD per run (start-up, evaluations, checkpoints)
+  const priced = (steps: number, stepsFromScratch: number, stages: number) => ({
     steps,
     stepsFromScratch,
     usdPerStep: perStep,
-    projectedUsd: perStep === null ? null : steps * perStep,
+    stages,
+    usdPerStage: perStage,
+    projectedUsd: perStep === null ? null : steps * perStep + stages * perStage,
   });
   const { strategy } = config;
   if (strategy === 'hyperband' || strategy === 'successive-halving') {
@@ -123,7 +140,11 @@ export function planSweep(config: SweepConfig, where = 'sweep'): SweepPlan {
       brackets,
       trials: brackets.reduce((a, b) => a + b.rungs[0].n, 0),
       trialList: [],
-      ...priced(steps, fromScratch),
+      ...priced(
+        steps,
+        fromScratch,
+        brackets.reduce((a, b) => a + b.rungs.reduce((c, r) => c + r.n, 0), 0),
+      ),
       atMost: false,
       maxR: config.max_r,
       eta,
@@ -141,7 +162,7 @@ export function planSweep(config: SweepConfig, where = 'sweep'): SweepPlan {
     brackets: [],
     trials: trialList.length,
     trialList,
-    ...priced(steps, steps),
+    ...priced(steps, steps, trialList.length),
     atMost: strategy === 'greedy-doubling',
   };
 }
@@ -224,6 +245,7 @@ export function sweepPlanJson(plan: SweepPlan): object {
     trials: plan.trials,
     projected_usd: plan.projectedUsd,
     steps: plan.steps,
+    stages: plan.stages,
     ...(plan.trialList.length > 0
       ? {
           trial_list: plan.trialList.map((t) => ({
@@ -272,8 +294,10 @@ export function formatSweepPlan(plan: SweepPlan): string[] {
       'projected cost: unknown: give --usd-per-step, or --ms-per-step (e.g. the slowest step of a cost probe)',
     );
   } else {
+    const runs =
+      plan.usdPerStage > 0 ? ` + ${plan.stages} trial runs × ${formatUsd(plan.usdPerStage)}/run` : '';
     lines.push(
-      `projected cost: ${plan.steps} steps × ${formatUsd(plan.usdPerStep)}/step = ${plan.atMost ? 'at most ' : ''}${formatUsd(plan.projectedUsd)}`,
+      `projected cost: ${plan.steps} steps × ${formatUsd(plan.usdPerStep)}/step${runs} = ${plan.atMost ? 'at most ' : ''}${formatUsd(plan.projectedUsd)}`,
     );
   }
   return lines;

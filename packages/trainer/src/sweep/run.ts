@@ -11,10 +11,11 @@
  * DONE_ checkpoint, so a stage continues where the last one ended.
  *
  * Budget first. Before a stage starts, its cost is projected as
- *   steps to train × (USD per step of earlier stages of the same shape,
- *                     measured as ledger spend / steps trained, else the plan's
- *                     usd_per_step or ms_per_step)
- * and compared with the ledger's remainder; a stage it cannot afford is not
+ *   steps to train × USD per step + USD per run
+ * from the earlier stages of the same shape (their run.json cost breakdowns:
+ * training-step cost / steps, and the rest, start-up, evaluations and
+ * checkpoints, per run), else the plan's usd_per_step or ms_per_step and
+ * ms_per_stage; it is compared with the ledger's remainder; a stage it cannot afford is not
  * started (BudgetError, exit 3). With no estimate at all, the trainer's own
  * cost probe (after step 19) checks the ledger and stops the run.
  *
@@ -80,6 +81,9 @@ export interface StageResult {
   trainLoss: number | null;
   /** Steps this stage trained (stop − the checkpoint it continued from). */
   stepsTrained: number;
+  /** Its run's cost in its training steps, and besides them (start-up, evaluations, checkpoints): run.json's breakdown. */
+  stepsUsd?: number;
+  overheadUsd?: number;
 }
 
 export interface TrialState {
@@ -249,9 +253,13 @@ export function readSweepState(outDir: string): SweepState | null {
 class Sweep {
   readonly state: SweepState;
   readonly outDir: string;
-  /** USD per step by shape, from the stages run so far. */
-  private readonly shapeCost = new Map<string, { usd: number; steps: number }>();
+  /** Cost by shape of the stages run so far: training steps, and the rest per run. */
+  private readonly shapeCost = new Map<
+    string,
+    { stepsUsd: number; steps: number; overheadUsd: number; runs: number }
+  >();
   private readonly planUsdPerStep: number | null;
+  private readonly planUsdPerStage: number;
 
   constructor(
     readonly config: SweepConfig,
@@ -260,6 +268,7 @@ class Sweep {
   ) {
     this.outDir = resolve(opts.outDir);
     this.planUsdPerStep = plan.usdPerStep;
+    this.planUsdPerStage = plan.usdPerStage;
     const previous = readSweepState(this.outDir);
     if (previous && previous.strategy !== config.strategy) {
       throw new InputError(
@@ -306,22 +315,24 @@ class Sweep {
     this.state.leftUsd = Number.isFinite(left) ? left : null;
     this.shapeCost.clear();
     for (const t of this.state.trials) {
-      const steps = t.stages.reduce((a, s) => a + s.stepsTrained, 0);
-      if (steps > 0) this.noteCost(t, steps, t.spentUsd);
+      for (const s of t.stages) {
+        if (s.stepsUsd === undefined || s.overheadUsd === undefined || s.stepsTrained <= 0) continue;
+        const key = shapeKey(t.params);
+        const c = this.shapeCost.get(key) ?? { stepsUsd: 0, steps: 0, overheadUsd: 0, runs: 0 };
+        c.stepsUsd += s.stepsUsd;
+        c.steps += s.stepsTrained;
+        c.overheadUsd += s.overheadUsd;
+        c.runs += 1;
+        this.shapeCost.set(key, c);
+      }
     }
   }
 
-  private noteCost(t: TrialState, steps: number, usd: number): void {
-    const key = shapeKey(t.params);
-    const c = this.shapeCost.get(key) ?? { usd: 0, steps: 0 };
-    this.shapeCost.set(key, { usd: c.usd + usd, steps: c.steps + steps });
-  }
-
-  /** USD per step for a trial of this shape, or null when nothing is known. */
-  usdPerStep(params: Record<string, number>): number | null {
+  /** The projected cost of a run of `steps` steps of this shape, or null when nothing is known. */
+  projectUsd(params: Record<string, number>, steps: number): number | null {
     const c = this.shapeCost.get(shapeKey(params));
-    if (c && c.steps > 0 && c.usd > 0) return c.usd / c.steps;
-    return this.planUsdPerStep;
+    if (c && c.steps > 0) return (steps * c.stepsUsd) / c.steps + c.overheadUsd / c.runs;
+    return this.planUsdPerStep === null ? null : steps * this.planUsdPerStep + this.planUsdPerStage;
   }
 
   trial(key: string, params: Record<string, number>, finalSteps: number, bracket?: number): TrialState {
@@ -343,18 +354,18 @@ class Sweep {
     const from = latestDoneStep(dir);
     const startAt = from !== null && from <= stop ? from : 0;
     const steps = stop - startAt;
-    const perStep = this.usdPerStep(t.params);
+    const projected = this.projectUsd(t.params, steps);
     const ledger = this.ledger();
     const left = remainingUsd(ledger);
     const lr = lrOf(t.params, this.config);
     const what = `trial ${t.key} (lr ${Number(lr.toPrecision(3))}${describeShape(t.params)}) to step ${stop}`;
-    if (perStep !== null && steps * perStep > left) {
+    if (projected !== null && projected > left) {
       throw new BudgetError(
-        `${what}: projected ${formatUsd(steps * perStep)} (${steps} steps × ${formatUsd(perStep)}/step) exceeds what the budget in ${ledger.path} has left: ${leftText(left)}; not started`,
+        `${what}: projected ${formatUsd(projected)} (${steps} steps) exceeds what the budget in ${ledger.path} has left: ${leftText(left)}; not started`,
       );
     }
     this.opts.io.log(
-      `${what}${startAt > 0 ? ` from its step-${startAt} checkpoint` : ''}: projected ${perStep === null ? 'unknown (the trainer probes the cost after step 19)' : formatUsd(steps * perStep)}`,
+      `${what}${startAt > 0 ? ` from its step-${startAt} checkpoint` : ''}: projected ${projected === null ? 'unknown (the trainer probes the cost after step 19)' : formatUsd(projected)}`,
     );
     t.status = 'running';
     this.save();
@@ -405,9 +416,18 @@ function describeShape(params: Record<string, number>): string {
   return rest.map(([k, v]) => `, ${k} ${v}`).join('');
 }
 
-/** Losses at a stage's last step, from the trial's main.log (a resumed run repeats steps: the last wins). */
+/**
+ * Losses at a stage's last step, from the trial's main.log (a resumed run repeats steps: the
+ * last wins), and its run's cost split from run.json.
+ */
 function stageResult(dir: string, stop: number, stepsTrained: number): StageResult {
   const log = parseMainLog(readFileSync(join(dir, 'main.log'), 'utf8'));
+  const cost = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).cost ?? {};
+  const stepsUsd = cost.breakdown?.trainingSteps?.usd;
+  const split =
+    typeof stepsUsd === 'number' && typeof cost.actualUsd === 'number'
+      ? { stepsUsd, overheadUsd: Math.max(0, cost.actualUsd - stepsUsd) }
+      : {};
   const at = <T extends { step: number }>(xs: T[], step: number) => xs.filter((x) => x.step === step).at(-1);
   const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
   const val = at(log.val, stop);
@@ -417,6 +437,7 @@ function stageResult(dir: string, stop: number, stepsTrained: number): StageResu
     firstValLoss: finite(at(log.val, 0)?.loss),
     trainLoss: finite(at(log.train, stop - 1)?.loss),
     stepsTrained,
+    ...split,
   };
 }
 

@@ -84,6 +84,11 @@ export const SWEEP_CONFIG_SCHEMA = {
     },
     usd_per_step: nonNegative,
     ms_per_step: nonNegative,
+    ms_per_stage: {
+      ...nonNegative,
+      description:
+        'start-up, evaluations and checkpoints of one trial run (a trial, or one rung of it), priced like ms_per_step',
+    },
     rate_usd_per_hour: nonNegative,
   },
   allOf: [
