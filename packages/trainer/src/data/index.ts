@@ -2,7 +2,10 @@ export {
   type GenerateHellaSwagOptions,
   generateHellaSwag,
   seededRandom,
+  sequenceLogProb,
   splitSentences,
+  UNIGRAM_ALPHA,
+  unigramLogProbs,
 } from './hellaswag-gen.js';
 export { convertHellaSwagJsonl } from './hellaswag-jsonl.js';
 export {
@@ -25,4 +28,5 @@ export {
   loadSotuAddresses,
   SOTU_PACKAGE,
   type SotuAddress,
+  tokenCounts,
 } from './sotu.js';

