@@ -2,7 +2,7 @@
  * Exit codes (every bin): 0 success, 2 bad usage or bad input, 3 a budget
  * stopped it, 1 internal error. User errors print one message, never a stack.
  */
-import { reportError as reportCourseError } from '@course/models';
+import { reportTrainError } from '@course/trainer';
 import { CommanderError } from 'commander';
 import { type Output, println } from './io.js';
 
@@ -12,12 +12,13 @@ export const EXIT_USAGE = 2;
 
 /**
  * Prints what went wrong (if it is not printed already) and returns the exit code:
- * - CourseError (InputError 2, BudgetError 3) and bugs (1): as every bin does (models' reportError).
+ * - CourseError (InputError 2, BudgetError 3) and bugs (1): as every bin does (models' reportError);
+ *   a training run stopped by SIGINT/SIGTERM (course sweep) as train_gpt2cu does: 130/143.
  * - CommanderError: commander has already printed its usage error (or the help
  *   the user asked for); --help and --version are 0, every usage error is 2
  *   (commander itself would use 1, which we reserve for internal errors).
  */
 export function reportError(error: unknown, stderr: Output): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-  return reportCourseError(error, (line) => println(stderr, line));
+  return reportTrainError(error, (line) => println(stderr, line));
 }

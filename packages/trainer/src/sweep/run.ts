@@ -605,7 +605,10 @@ export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Prom
       sweep.state.status = 'stopped';
       sweep.state.message = err.message;
     } else {
-      if (err instanceof RunInterrupted) sweep.state.status = 'interrupted';
+      if (err instanceof RunInterrupted) {
+        sweep.state.status = 'interrupted';
+        err.message += `\nsweep ${join(sweep.outDir, SWEEP_STATE_FILE)} interrupted: run the same command to resume it`;
+      }
       sweep.refreshSpend();
       sweep.save();
       throw err;
