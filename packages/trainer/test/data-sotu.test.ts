@@ -71,6 +71,17 @@ describe('ensureDefaultData (State of the Union, built from the installed packag
     expect(ensureDefaultData(dir).built).toBe(true);
     expect(readHellaSwag(join(dir, 'hellaswag_val.bin')).examples.length).toBe(1000);
   });
+
+  test('a cache of the previous build (buildVersion 2, shuffled-words distractors) is rebuilt with the matched set', () => {
+    const manifestPath = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, buildVersion: 2 }));
+    expect(ensureDefaultData(dir).built).toBe(true);
+    expect(JSON.parse(readFileSync(manifestPath, 'utf8')).buildVersion).toBe(3);
+    // The matched set: the four endings of every example have one token count.
+    for (const ex of readHellaSwag(join(dir, 'hellaswag_val.bin')).examples)
+      expect(new Set(ex.endings.map((e) => e.length)).size).toBe(1);
+  });
 });
 
 describe('defaultDataDir', () => {
