@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseMainLog } from '@course/trainer';
+import { formatDollars, parseMainLog } from '@course/trainer';
 import { describe, expect, test } from 'vitest';
 import { tinyDataDir } from '../../trainer/test/helpers/tiny-data.js';
 import { course } from './run-course.js';
@@ -111,6 +111,13 @@ describe('course sweep: successive halving and the budget', () => {
     const maxLr = promoted.params.lr;
     const cosine = (step: number) => maxLr * 0.5 * (1 + Math.cos((Math.PI * (step - 2)) / (8 - 2)));
     expect(lrs[4]).toBeCloseTo(cosine(4), 6);
+    // Its row in the table costs what its two ledger entries sum to (run.json has the last run only).
+    const row = readFileSync(join(out, 'table.md'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`| ${promoted.key} |`));
+    const entries = ledgerRuns(ledger, join(out, promoted.key)) as { actualUsd: number }[];
+    expect(promoted.spentUsd).toBeCloseTo(entries[0].actualUsd + entries[1].actualUsd, 12);
+    expect(row?.split('|').map((c) => c.trim())[9]).toBe(formatDollars(promoted.spentUsd));
     expect(state.stepsSaved).toBe(4);
     expect(state.stepsTrained).toBe(4 + 4 + 4);
     expect(r.stdout).toContain('saving 4 steps');

@@ -630,9 +630,21 @@ export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Prom
 async function report(sweep: Sweep): Promise<string[]> {
   const { state, outDir } = sweep;
   const lines: string[] = [];
-  const dirs = state.trials.map((t) => join(outDir, t.dir)).filter((d) => existsSync(join(d, 'main.log')));
-  if (dirs.length > 0) {
-    const table = tuningTable(dirs.map(loadRun), 'md');
+  const ledger = openLedger(sweep.opts.ledgerPath);
+  const logged = state.trials.filter((t) => existsSync(join(outDir, t.dir, 'main.log')));
+  if (logged.length > 0) {
+    // course table's rows; a trial trained by several runs (rungs, a resume) costs what its
+    // ledger entries sum to, where run.json holds its last run only (whose breakdown is dropped).
+    const runs = logged.map((t) => {
+      const dir = join(outDir, t.dir);
+      const run = loadRun(dir);
+      if (ledger.runs.filter((r) => r.outputDir === dir).length > 1) {
+        run.actualUsd = t.spentUsd;
+        run.costBreakdown = undefined;
+      }
+      return run;
+    });
+    const table = tuningTable(runs, 'md');
     writeFileAtomic(join(outDir, 'table.md'), table);
     lines.push(...table.trimEnd().split('\n'));
   }
@@ -654,7 +666,6 @@ async function report(sweep: Sweep): Promise<string[]> {
       `steps trained: ${state.stepsTrained}; promoted trials continued from their checkpoints, saving ${state.stepsSaved} steps`,
     );
   }
-  const ledger = openLedger(sweep.opts.ledgerPath);
   const left = remainingUsd(ledger);
   const ran = state.trials.filter((t) => t.spentUsd > 0 || t.stages.length > 0).length;
   lines.push(
