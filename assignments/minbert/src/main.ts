@@ -15,7 +15,7 @@ import {
 } from '@course/models';
 import { fromInvocationDir, parseScriptArgs, positiveIntegerFlag } from '@course/trainer';
 import { cachedVocab, loadTaskData, pretrainingProse, vocabularyTexts } from './data.js';
-import { MODEL_SIZES, type ModelSize, modelConfig } from './model.js';
+import { MODEL_SIZES, type ModelSize, modelConfig, POOLINGS, type Pooling } from './model.js';
 import { hasPretrained, loadPretrained, pretrainedDir, pretrainMlm } from './pretrain.js';
 import { DEFAULT_VARIANTS, parseVariant, runComparison } from './run.js';
 
@@ -26,6 +26,7 @@ export interface Io {
 
 export const DEFAULTS = {
   size: 'tiny' as ModelSize,
+  pooling: 'mean' as Pooling,
   vocab: 4000,
   epochs: 1,
   batchSize: 16,
@@ -57,6 +58,7 @@ const USAGE = `usage: minbert [pretrain] [OPTIONS]
   --epochs N            fine-tuning epochs per variant (default ${DEFAULTS.epochs})
   --train-size N        first N training examples per task (default ${DEFAULTS.trainSize}; 2400 = all)
   --limit N             first N training examples per task, N/4 dev and test (quick checks)
+  --pooling mean|cls    sentence vector: mean of the hidden states (default) or BERT's [CLS] pooler
   --optimizer adamw|adamax   (default adamw)
   --lr X                peak learning rate (default ${DEFAULTS.learningRate})
   --beta2 X             AdamW/AdaMax β2 (default ${DEFAULTS.beta2})
@@ -91,6 +93,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         epochs: { type: 'string' },
         limit: { type: 'string' },
         'train-size': { type: 'string' },
+        pooling: { type: 'string' },
         optimizer: { type: 'string' },
         lr: { type: 'string' },
         beta2: { type: 'string' },
@@ -113,6 +116,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     const size = (values.size ?? DEFAULTS.size) as ModelSize;
     if (!(size in MODEL_SIZES)) throw new InputError(`--size: found "${size}", expected tiny or mini`);
+    const pooling = (values.pooling ?? DEFAULTS.pooling) as Pooling;
+    if (!(POOLINGS as readonly string[]).includes(pooling))
+      throw new InputError(`--pooling: found "${pooling}", expected mean or cls`);
     const optimizer = values.optimizer ?? 'adamw';
     if (optimizer !== 'adamw' && optimizer !== 'adamax')
       throw new InputError(`--optimizer: found "${optimizer}", expected adamw or adamax`);
@@ -193,6 +199,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       },
       start: startFrom,
       ratePerHour: numberFlag('--rate', values.rate, 1.5),
+      pooling,
       backend: backend.name,
       log,
     });

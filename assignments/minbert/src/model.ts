@@ -59,6 +59,22 @@ export interface HeadParameter {
 /** Gold labels of a batch: class ids (sentiment), 0/1 (paraphrase) or scores (similarity). */
 export type Labels = tf.Tensor1D;
 
+/**
+ * How a sentence's vector is read off the encoder: 'cls' = BERT's pooler, tanh(W·h[CLS] + b);
+ * 'mean' = the mean of the final hidden states over the real (unpadded) tokens, as
+ * Sentence-BERT pools.
+ */
+export const POOLINGS = ['cls', 'mean'] as const;
+export type Pooling = (typeof POOLINGS)[number];
+
+/** Mean over the tokens where mask = 1: Σ_t m_t h_t / Σ_t m_t, [R, T, C] -> [R, C]. */
+export function maskedMean(sequence: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const m = tf.expandDims(tf.cast(mask, 'float32'), 2); // [R, T, 1]
+    return tf.div(tf.sum(tf.mul(sequence, m), 1), tf.maximum(tf.sum(m, 1), 1)) as tf.Tensor2D;
+  });
+}
+
 export class MultitaskBert {
   readonly heads: HeadParameter[] = [];
   private readonly byName = new Map<string, tf.Variable>();
@@ -68,6 +84,7 @@ export class MultitaskBert {
     readonly pairMode: PairMode,
     readonly classes: number,
     seed = 0,
+    readonly pooling: Pooling = 'cls',
   ) {
     const C = bert.config.hidden;
     const rng = new MT19937(seed + 17);
@@ -123,7 +140,9 @@ export class MultitaskBert {
   /** A task's output from embeddings x: logits [B, K] (sentiment), logit [B] (paraphrase), score [B] (similarity). */
   output(task: MultitaskTask, x: tf.Tensor3D, batch: TokenBatch, training: boolean): tf.Tensor {
     return tf.tidy(() => {
-      const pooled = this.bert.pool(this.bert.encode(x, batch.attentionMask, { training })); // [R, C]
+      const sequence = this.bert.encode(x, batch.attentionMask, { training }); // [R, T, C]
+      const pooled =
+        this.pooling === 'cls' ? this.bert.pool(sequence) : maskedMean(sequence, batch.attentionMask); // [R, C]
       if (task === 'sentiment')
         return linear(pooled, this.v('classifier.sentiment.weight'), this.v('classifier.sentiment.bias'));
       let features: tf.Tensor2D = pooled;

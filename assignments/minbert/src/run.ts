@@ -38,7 +38,7 @@ import {
   writePredictions,
 } from '@course/trainer';
 import type { TaskData } from './data.js';
-import { MultitaskBert, PAIR_MODES, type PairMode } from './model.js';
+import { MultitaskBert, PAIR_MODES, type PairMode, type Pooling } from './model.js';
 import {
   DEFAULT_SMART,
   predict,
@@ -109,6 +109,8 @@ export interface RunOptions {
   /** The starting weights: a pretrained checkpoint's tensors, or a config to start from random weights. */
   start: { bert: Bert } | { config: BertConfig };
   ratePerHour?: number;
+  /** Sentence vector: BERT's [CLS] pooler or the mean of the hidden states (default 'cls'). */
+  pooling?: Pooling;
   backend: string;
   log: (line: string) => void;
 }
@@ -158,7 +160,7 @@ export async function runComparison(
     opts.log(`variant ${k + 1}/${opts.variants.length}: ${name}`);
     const bert = new Bert(config, { seed: opts.train.seed, init: initial === undefined });
     if (initial) bert.load(initial, 'pretrained checkpoint');
-    const model = new MultitaskBert(bert, variant.pair, data.classes, opts.train.seed);
+    const model = new MultitaskBert(bert, variant.pair, data.classes, opts.train.seed, opts.pooling);
     try {
       const history = trainMultitask(model, tokenizer, data, {
         ...opts.train,
