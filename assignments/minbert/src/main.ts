@@ -47,7 +47,7 @@ export const DEFAULTS = {
 /** Learned positions: enough for a cross pair of two 64-token sentences, so one cached checkpoint serves shorter runs. */
 export const POSITIONS = 128;
 
-const DEFAULT_CACHE = fileURLToPath(new URL('../cache', import.meta.url));
+const DEFAULT_CACHE = fileURLToPath(new URL('../data-cache', import.meta.url));
 
 const USAGE = `usage: minbert [pretrain] [OPTIONS]
   pretrain              only run (and cache) the MLM pretraining
@@ -67,7 +67,7 @@ const USAGE = `usage: minbert [pretrain] [OPTIONS]
   --vocab N             WordPiece vocabulary size (default ${DEFAULTS.vocab})
   --pretrain-steps N    MLM updates when pretraining (default ${DEFAULTS.pretrainSteps})
   --no-pretrain         start from random weights (no cached checkpoint needed)
-  --cache DIR           vocabulary and pretrained checkpoint cache (default assignments/minbert/cache)
+  --cache DIR           vocabulary and pretrained checkpoint cache (default assignments/minbert/data-cache)
   --rate USD            dollars per hour for the cost line (default 1.5)
   --seed N              (default ${DEFAULTS.seed})
   --backend B           tfjs backend (default: COURSE_BACKEND or auto)`;
