@@ -217,7 +217,8 @@ async function probeNative(): Promise<Probe> {
   const runError = await startAndCheck(NATIVE_BACKEND);
   if (runError !== undefined) return absent(runError);
   const info = addon.info();
-  const blas = info.blas.split(' ').slice(0, 2).join(' ') + (/USE_OPENMP/.test(info.blas) ? ' (OpenMP build)' : '');
+  const blas =
+    info.blas.split(' ').slice(0, 2).join(' ') + (/USE_OPENMP/.test(info.blas) ? ' (OpenMP build)' : '');
   const kernel = info.corename
     ? `, ${info.corename} kernels${coretype ? ' (chosen from the CPU flags)' : ''}`
     : '';
