@@ -337,6 +337,12 @@ class Sweep {
 
   trial(key: string, params: Record<string, number>, finalSteps: number, bracket?: number): TrialState {
     let t = this.state.trials.find((x) => x.key === key);
+    if (t && (JSON.stringify(t.params) !== JSON.stringify(params) || t.finalSteps !== finalSteps)) {
+      throw new InputError(
+        `${join(this.outDir, SWEEP_STATE_FILE)}: trial ${key}: found ${JSON.stringify(t.params)} for ${t.finalSteps} steps, ` +
+          `expected ${JSON.stringify(params)} for ${finalSteps} as the config now plans (it changed; pass another --out)`,
+      );
+    }
     if (!t) {
       t = { key, dir: key, params, finalSteps, bracket, status: 'pending', stages: [], spentUsd: 0 };
       this.state.trials.push(t);
@@ -507,7 +513,14 @@ async function runGreedy(sweep: Sweep): Promise<void> {
     `lr ${divergent} diverged; trying ${(config.fractions ?? DEFAULT_FRACTIONS).join(', ')} of it`,
   );
   for (const f of config.fractions ?? DEFAULT_FRACTIONS) {
-    const t = sweep.trial(`t${pad(++id)}`, { lr: divergent * f }, steps);
+    const lr = divergent * f;
+    // 1/2, 1/4, … of a doubled LR are earlier doublings: their trials are reused, not retrained.
+    const same = sweep.state.trials.find((t) => Math.abs(lrOf(t.params, config) - lr) <= 1e-12 * lr);
+    if (same) {
+      sweep.opts.io.log(`lr ${Number(lr.toPrecision(3))} (${f} of it) is trial ${same.key}'s: not retrained`);
+      continue;
+    }
+    const t = sweep.trial(`t${pad(++id)}`, { lr }, steps);
     await sweep.stage(t, steps);
   }
 }
