@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Bert, selectBackend } from '@course/models';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../src/main.js';
+import { DEFAULTS, POSITIONS } from '../src/main.js';
 import { MODEL_SIZES, modelConfig } from '../src/model.js';
 
 interface SpecQuestion {
@@ -31,9 +31,11 @@ describe('minbert spec.json', () => {
       heads,
       intermediate,
       vocab: DEFAULTS.vocab,
-      maxPositions: 2 * DEFAULTS.maxLength,
+      maxPositions: Math.max(POSITIONS, 2 * DEFAULTS.maxLength),
     });
-    const bert = new Bert(modelConfig(DEFAULTS.size, DEFAULTS.vocab, 2 * DEFAULTS.maxLength));
+    const bert = new Bert(
+      modelConfig(DEFAULTS.size, DEFAULTS.vocab, Math.max(POSITIONS, 2 * DEFAULTS.maxLength)),
+    );
     const size = bert.parameters.reduce((n, p) => n + p.variable.size, 0);
     bert.dispose();
     expect(read('../examples/correct/answers.json')['1.params_tiny']).toBe(size);
