@@ -11,7 +11,7 @@
  *
  * As in Keras, only one of the two may be set.
  */
-import { InputError } from '@course/models';
+import { InputError, nativeActive, nativeSumSquares } from '@course/models';
 import * as tf from '@tensorflow/tfjs';
 
 export interface ClipOptions {
@@ -33,6 +33,8 @@ export function checkClipOptions(opts: ClipOptions, where = 'fit'): void {
 
 /** L2 norm of all gradients together (a scalar tensor). */
 export function globalGradNorm(grads: tf.NamedTensorMap): tf.Scalar {
+  // native: one pass over each array in C, no Square/Sum tensors
+  if (nativeActive()) return tf.scalar(Math.sqrt(nativeSumSquares(Object.values(grads))));
   return tf.tidy(() => {
     const squares = Object.values(grads).map((g) => tf.sum(tf.square(g)));
     return tf.sqrt(squares.length === 0 ? tf.scalar(0) : tf.addN(squares)) as tf.Scalar;
