@@ -58,7 +58,7 @@ describe.skipIf(!built).concurrent('npm run bench (subprocess)', () => {
     const lines = jsonLines(stdout);
     expect(lines).toHaveLength(1);
     const line = lines[0];
-    expect(line).toMatchObject({ case: 'mlp-digits', backend: 'cpu', B: 32, steps: 1, warmup: 1 });
+    expect(line).toMatchObject({ case: 'mlp-digits', backend: 'cpu', B: 32, steps: 8, warmup: 1 });
     expect(line.params).toBe(
       784 * 500 + 500 + 500 * 200 + 200 + 200 * 200 + 200 + 200 * 50 + 50 + 50 * 10 + 10,
     );
