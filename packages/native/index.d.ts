@@ -102,24 +102,6 @@ export interface NativeAddon {
     T: number,
     scale: number,
   ): void;
-  lstmCellForward(
-    hc: Float32Array,
-    gates: Float32Array,
-    z: Float32Array,
-    cPrev: Float32Array,
-    B: number,
-    H: number,
-  ): void;
-  lstmCellBackward(
-    dz: Float32Array,
-    dcPrev: Float32Array,
-    dhc: Float32Array,
-    gates: Float32Array,
-    cPrev: Float32Array,
-    hc: Float32Array,
-    B: number,
-    H: number,
-  ): void;
   causalAttentionForward(
     y: Float32Array,
     att: Float32Array,

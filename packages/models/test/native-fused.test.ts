@@ -14,7 +14,7 @@ import {
   fusedCausalAttention,
   fusedGelu,
   fusedLayerNorm,
-  fusedLstmCell,
+  fusedLstmSequence,
   fusedScaledSoftmax,
   fusedSoftmaxCrossEntropy,
 } from '../src/kernels/native/index.js';
@@ -93,21 +93,35 @@ function scaledSoftmaxRef(x: Vec, T: number, scale: number, causal: boolean): Ve
 }
 
 /**
- * One LSTM step from z [B, 4H] (gate blocks f, i, c̃, o) and cPrev [B, H] -> [h | c] as [B, 2H]:
- * f, i, o = σ(z_f, z_i, z_o), g = tanh(z_c), c = f·cPrev + i·g, h = o·tanh(c).
+ * An LSTM layer over time from xw [B, T, 4H] (x·W + b, gate blocks f, i, c̃, o), U [H, 4H]
+ * and a mask [B, T] (1 real, 0 padding: the state carries over) -> hs [B, T, H], zero initial state:
+ * z = xw_t + h·U; f, i, o = σ(z_f, z_i, z_o), g = tanh(z_c), c' = f·c + i·g, h' = o·tanh(c').
  */
-function lstmCellRef(z: Vec, cPrev: Vec, B: number, H: number): Vec {
-  const out = new Float64Array(B * 2 * H);
+function lstmSequenceRef(xw: Vec, U: Vec, mask: number[], B: number, T: number, H: number): Vec {
+  const hs = new Float64Array(B * T * H);
   const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
   for (let b = 0; b < B; b++) {
-    for (let j = 0; j < H; j++) {
-      const zr = (k: number) => z[b * 4 * H + k * H + j];
-      const c = sigmoid(zr(0)) * cPrev[b * H + j] + sigmoid(zr(1)) * Math.tanh(zr(2));
-      out[b * 2 * H + j] = sigmoid(zr(3)) * Math.tanh(c);
-      out[b * 2 * H + H + j] = c;
+    const h = new Float64Array(H);
+    const c = new Float64Array(H);
+    for (let t = 0; t < T; t++) {
+      const z = (k: number, j: number) => {
+        let sum = xw[(b * T + t) * 4 * H + k * H + j];
+        for (let i = 0; i < H; i++) sum += h[i] * U[i * 4 * H + k * H + j];
+        return sum;
+      };
+      const next = Array.from({ length: H }, (_, j) => {
+        const cNew = sigmoid(z(0, j)) * c[j] + sigmoid(z(1, j)) * Math.tanh(z(2, j));
+        return [sigmoid(z(3, j)) * Math.tanh(cNew), cNew];
+      });
+      const m = mask[b * T + t];
+      for (let j = 0; j < H; j++) {
+        h[j] = m * next[j][0] + (1 - m) * h[j];
+        c[j] = m * next[j][1] + (1 - m) * c[j];
+        hs[(b * T + t) * H + j] = h[j];
+      }
     }
   }
-  return out;
+  return hs;
 }
 
 /**
@@ -316,27 +330,36 @@ describe.skipIf(!NATIVE_BUILT)(
       logits.dispose();
     });
 
-    it('fusedLstmCell: [h | c], dz and dcPrev on B 3, H 7', async () => {
-      const [B, H] = [3, 7];
-      const z = uniform(B * 4 * H, 20, -3, 3);
-      const cPrev = uniform(B * H, 21, -2, 2);
-      const weights = uniform(B * 2 * H, 22);
-      nativeKernelStats(true);
-      const got = await fusedOnNative(
-        [
-          { values: z, shape: [B, 4 * H] },
-          { values: cPrev, shape: [B, H] },
-        ],
-        (zi, ci) => fusedLstmCell(zi as tf.Tensor2D, ci as tf.Tensor2D),
-        weights,
-        [0, 1],
-      );
-      expect(nativeKernelStats(true).CourseLstmCellGrad?.native).toBe(1);
-      const f = ([zv, cv]: Vec[]) => lstmCellRef(zv, cv, B, H);
-      const inputs = [f64(z), f64(cPrev)];
-      expectAllClose(got.value, f(inputs), { rtol: 1e-5, atol: 1e-6 }, 'LSTM cell [h | c]');
-      expectGradClose(got.grads[0], finiteDifference(f, inputs, weights, 0), 'LSTM cell dz');
-      expectGradClose(got.grads[1], finiteDifference(f, inputs, weights, 1), 'LSTM cell dcPrev');
+    it('fusedLstmSequence: hs, dxw and dU over 4 steps (B 3, H 5), with and without a padding mask', async () => {
+      const [B, T, H] = [3, 4, 5];
+      const xw = uniform(B * T * 4 * H, 20, -2, 2);
+      const U = uniform(H * 4 * H, 21, -0.8, 0.8);
+      const weights = uniform(B * T * H, 22);
+      const padded = [1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1]; // row 1 ends early, row 2 skips a step
+      for (const mask of [undefined, padded]) {
+        nativeKernelStats(true);
+        const got = await fusedOnNative(
+          [
+            { values: xw, shape: [B, T, 4 * H] },
+            { values: U, shape: [H, 4 * H] },
+          ],
+          (x, u) =>
+            fusedLstmSequence(
+              x as tf.Tensor3D,
+              u as tf.Tensor2D,
+              mask ? tf.tensor2d(mask, [B, T]) : undefined,
+            ),
+          weights,
+          [0, 1],
+        );
+        expect(nativeKernelStats(true).CourseLstmSequenceGrad?.native).toBe(1);
+        const f = ([x, u]: Vec[]) => lstmSequenceRef(x, u, mask ?? new Array(B * T).fill(1), B, T, H);
+        const inputs = [f64(xw), f64(U)];
+        const what = mask ? 'LSTM sequence (masked)' : 'LSTM sequence';
+        expectAllClose(got.value, f(inputs), { rtol: 1e-5, atol: 1e-6 }, `${what} hs`);
+        expectGradClose(got.grads[0], finiteDifference(f, inputs, weights, 0), `${what} dxw`);
+        expectGradClose(got.grads[1], finiteDifference(f, inputs, weights, 1), `${what} dU`);
+      }
     });
 
     it('fusedCausalAttention: y and dqkv (B 2, T 5, C 6, 2 heads; B 1, T 7, 1 head)', async () => {

@@ -227,18 +227,6 @@ inline float reduceStep(float acc, float x) {
   return acc + x;
 }
 
-// Sum of a contiguous run in 8 independent lanes, so the loop vectorises.
-inline float sumRun(const float* x, int64_t n) {
-  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int k = 0; k < 8; k++) lane[k] += x[i + k];
-  }
-  float s = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
-  for (; i < n; i++) s += x[i];
-  return s;
-}
-
 // out[o, i] = reduce over m of x[o, m, i]; mean divides the sum by mid.
 template <int OP>
 void reduceLoop(float* out, const float* x, int64_t outer, int64_t mid, int64_t inner) {
@@ -248,7 +236,7 @@ void reduceLoop(float* out, const float* x, int64_t outer, int64_t mid, int64_t 
       for (int64_t o = begin; o < end; o++) {
         const float* row = x + o * mid;
         if (OP == kSum || OP == kMean) {
-          out[o] = sumRun(row, mid) * scale;
+          out[o] = rowSum(row, mid) * scale;
         } else {
           float acc = reduceInit<OP>();
           for (int64_t m = 0; m < mid; m++) acc = reduceStep<OP>(acc, row[m]);

@@ -283,80 +283,6 @@ COURSE_KERNEL(adamw, {
   return undefinedValue(env);
 })
 
-// One LSTM step from the gate pre-activations z = x·W + h·U + b, gate blocks
-// f, i, c̃, o (models' LSTM_GATES order), each H wide:
-//   f = σ(z_f)  i = σ(z_i)  g = tanh(z_c)  o = σ(z_o)
-//   c = f⊙c_prev + i⊙g     h = o⊙tanh(c)
-// lstmCellForward(hc, gates, z, cPrev, B, H): hc [B, 2H] = [h | c]; gates [B, 4H] = [f | i | g | o] (kept for the backward)
-COURSE_KERNEL(lstmCellForward, {
-  Args a(env, info, 6, "lstmCellForward");
-  auto hc = a.f32(0), gates = a.f32(1), z = a.f32(2), cPrev = a.f32(3);
-  const int64_t B = a.integer(4), H = a.integer(5);
-  needLength(hc, B * 2 * H, "hc");
-  needLength(gates, B * 4 * H, "gates");
-  needLength(z, B * 4 * H, "z");
-  needLength(cPrev, B * H, "cPrev");
-  parallelFor(B, H * 40, [&](int64_t begin, int64_t end) {
-    for (int64_t b = begin; b < end; b++) {
-      const float* zr = z.data + b * 4 * H;
-      float* gr = gates.data + b * 4 * H;
-      const float* cp = cPrev.data + b * H;
-      float* h = hc.data + b * 2 * H;
-      float* c = h + H;
-      for (int64_t j = 0; j < H; j++) {
-        const float f = sigmoidApprox(zr[j]), i = sigmoidApprox(zr[H + j]);
-        const float g = tanhApprox(zr[2 * H + j]), o = sigmoidApprox(zr[3 * H + j]);
-        gr[j] = f;
-        gr[H + j] = i;
-        gr[2 * H + j] = g;
-        gr[3 * H + j] = o;
-        c[j] = f * cp[j] + i * g;
-        h[j] = o * tanhApprox(c[j]);
-      }
-    }
-  });
-  return undefinedValue(env);
-})
-
-// Backward, with dh, dc the gradients arriving at h and c (hc's two halves):
-//   dc_t = dc + dh⊙o⊙(1 − tanh²c)
-//   dz_f = dc_t⊙c_prev⊙f(1−f)   dz_i = dc_t⊙g⊙i(1−i)   dz_c = dc_t⊙i⊙(1−g²)   dz_o = dh⊙tanh(c)⊙o(1−o)
-//   dc_prev = dc_t⊙f
-// lstmCellBackward(dz, dcPrev, dhc, gates, cPrev, hc, B, H)
-COURSE_KERNEL(lstmCellBackward, {
-  Args a(env, info, 8, "lstmCellBackward");
-  auto dz = a.f32(0), dcPrev = a.f32(1), dhc = a.f32(2), gates = a.f32(3), cPrev = a.f32(4), hc = a.f32(5);
-  const int64_t B = a.integer(6), H = a.integer(7);
-  needLength(dz, B * 4 * H, "dz");
-  needLength(dcPrev, B * H, "dcPrev");
-  needLength(dhc, B * 2 * H, "dhc");
-  needLength(gates, B * 4 * H, "gates");
-  needLength(cPrev, B * H, "cPrev");
-  needLength(hc, B * 2 * H, "hc");
-  parallelFor(B, H * 40, [&](int64_t begin, int64_t end) {
-    for (int64_t b = begin; b < end; b++) {
-      const float* gr = gates.data + b * 4 * H;
-      const float* cp = cPrev.data + b * H;
-      const float* c = hc.data + b * 2 * H + H;
-      const float* dh = dhc.data + b * 2 * H;
-      const float* dc = dh + H;
-      float* dzr = dz.data + b * 4 * H;
-      float* dcp = dcPrev.data + b * H;
-      for (int64_t j = 0; j < H; j++) {
-        const float f = gr[j], i = gr[H + j], g = gr[2 * H + j], o = gr[3 * H + j];
-        const float tc = tanhApprox(c[j]);
-        const float dct = dc[j] + dh[j] * o * (1.0f - tc * tc);
-        dzr[j] = dct * cp[j] * f * (1.0f - f);
-        dzr[H + j] = dct * g * i * (1.0f - i);
-        dzr[2 * H + j] = dct * i * (1.0f - g * g);
-        dzr[3 * H + j] = dh[j] * tc * o * (1.0f - o);
-        dcp[j] = dct * f;
-      }
-    }
-  });
-  return undefinedValue(env);
-})
-
 const Export kExports[] = {
     {"layerNormForward", layerNormForward},
     {"layerNormBackward", layerNormBackward},
@@ -367,8 +293,6 @@ const Export kExports[] = {
     {"scaledSoftmaxForward", scaledSoftmaxForward},
     {"scaledSoftmaxBackward", scaledSoftmaxBackward},
     {"adamw", adamw},
-    {"lstmCellForward", lstmCellForward},
-    {"lstmCellBackward", lstmCellBackward},
 };
 
 }  // namespace

@@ -17,7 +17,7 @@
  * (unit_forget_bias: remember by default early in training).
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedLstmCell, fusedLstmSequence, nativeActive } from '../kernels/native/index.js';
+import { fusedLstmSequence, nativeActive } from '../kernels/native/index.js';
 import { initialize, variableFrom } from './initializers.js';
 import {
   checkSequenceConfig,
@@ -80,11 +80,6 @@ export class Lstm implements RecurrentLayer {
         xw,
         [zeros, zeros], // [h, c]
         (xwT, [h, c]) => {
-          if (nativeActive()) {
-            // the same step as one kernel each way (the gate math below, in C++)
-            const hc = fusedLstmCell(tf.add(xwT, tf.matMul(h, U)) as tf.Tensor2D, c); // [B, 2H]
-            return [tf.slice(hc, [0, 0], [B, H]) as tf.Tensor2D, tf.slice(hc, [0, H], [B, H]) as tf.Tensor2D];
-          }
           const [zf, zi, zc, zo] = tf.split(tf.add(xwT, tf.matMul(h, U)), 4, 1); // each [B, H]
           const f = tf.sigmoid(zf); // forget gate
           const i = tf.sigmoid(zi); // input (store) gate

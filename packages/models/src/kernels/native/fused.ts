@@ -22,8 +22,6 @@ export const CAUSAL_ATTENTION = 'CourseCausalAttention';
 export const CAUSAL_ATTENTION_GRAD = 'CourseCausalAttentionGrad';
 export const LSTM_SEQUENCE = 'CourseLstmSequence';
 export const LSTM_SEQUENCE_GRAD = 'CourseLstmSequenceGrad';
-export const LSTM_CELL = 'CourseLstmCell';
-export const LSTM_CELL_GRAD = 'CourseLstmCellGrad';
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -128,29 +126,6 @@ function scaledSoftmaxGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInf
   return nb.output(dx, y.shape);
 }
 
-// z [B, 4H] gate pre-activations, cPrev [B, H] -> hc [B, 2H] = [h | c], gates [B, 4H]
-function lstmCell({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
-  const { z, cPrev } = inputs as Record<string, tf.TensorInfo>;
-  const nb = backend as NativeBackend;
-  const [B, H] = cPrev.shape;
-  const hc = nb.allocFloat32(B * 2 * H);
-  const gates = nb.allocFloat32(B * 4 * H);
-  const [zv, cv] = floats(nb, z, cPrev);
-  nativeAddon().lstmCellForward(hc, gates, zv, cv, B, H);
-  return [nb.output(hc, [B, 2 * H]), nb.output(gates, [B, 4 * H])];
-}
-
-function lstmCellGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
-  const { dhc, gates, cPrev, hc } = inputs as Record<string, tf.TensorInfo>;
-  const nb = backend as NativeBackend;
-  const [B, H] = cPrev.shape;
-  const dz = nb.allocFloat32(B * 4 * H);
-  const dcPrev = nb.allocFloat32(B * H);
-  const [dv, gv, cv, hv] = floats(nb, dhc, gates, cPrev, hc);
-  nativeAddon().lstmCellBackward(dz, dcPrev, dv, gv, cv, hv, B, H);
-  return [nb.output(dz, [B, 4 * H]), nb.output(dcPrev, [B, H])];
-}
-
 // qkv [B, T, 3C], attr heads -> y [B, T, C], att [B, H, T, T]
 function causalAttention({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { qkv } = inputs as Record<string, tf.TensorInfo>;
@@ -219,8 +194,6 @@ export const FUSED_KERNELS: Record<string, tf.KernelFunc> = {
   [CAUSAL_ATTENTION_GRAD]: causalAttentionGrad as tf.KernelFunc,
   [LSTM_SEQUENCE]: lstmSequence as tf.KernelFunc,
   [LSTM_SEQUENCE_GRAD]: lstmSequenceGrad as tf.KernelFunc,
-  [LSTM_CELL]: lstmCell as tf.KernelFunc,
-  [LSTM_CELL_GRAD]: lstmCellGrad as tf.KernelFunc,
 };
 
 // ----------------------------------------------------------------------------- ops
@@ -300,22 +273,6 @@ export function fusedScaledSoftmax(scores: tf.Tensor, scale: number, causal: boo
   });
   return op(scores);
 }
-
-/**
- * One LSTM step: z [B, 4H] (gate blocks f, i, c̃, o), cPrev [B, H] -> [h | c] as [B, 2H]
- * (one output, because tf.customGrad differentiates a single tensor).
- */
-export const fusedLstmCell = customGrad<(z: tf.Tensor2D, cPrev: tf.Tensor2D) => tf.Tensor2D>(
-  (z: tf.Tensor2D, cPrev: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    const [hc, gates] = run<tf.Tensor[]>(LSTM_CELL, { z, cPrev });
-    save([gates, cPrev, hc]);
-    return {
-      value: hc as tf.Tensor2D,
-      gradFunc: (dhc: tf.Tensor2D, [g, c, h]: tf.Tensor[]) =>
-        run<tf.Tensor[]>(LSTM_CELL_GRAD, { dhc, gates: g, cPrev: c, hc: h }),
-    };
-  },
-);
 
 /**
  * Causal self-attention from the fused projection: qkv [B, T, 3C] -> y [B, T, C]

@@ -137,7 +137,6 @@ export {
   fusedGelu,
   fusedLayerNorm,
   fusedLinear,
-  fusedLstmCell,
   fusedLstmSequence,
   fusedScaledSoftmax,
   fusedSoftmaxCrossEntropy,
