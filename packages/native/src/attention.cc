@@ -22,9 +22,6 @@
 
 namespace course {
 
-int blasThreadsNow();
-void setBlasThreadsNow(int n);
-
 namespace {
 
 struct Shape {
@@ -45,8 +42,7 @@ void forEachHead(const Shape& s, int64_t scratchSize, F body) {
   const int64_t pairs = s.B * s.H;
   const int threads = numThreads();
   if (pairs >= threads && threads > 1) {
-    const int saved = blasThreadsNow();
-    setBlasThreadsNow(1);
+    SingleThreadedBlas single;
     const int64_t chunks = std::min<int64_t>(pairs, threads);
     parallelFor(chunks, kParallelMin, [&](int64_t cb, int64_t ce) {
       std::vector<float> scratch(scratchSize);
@@ -54,7 +50,6 @@ void forEachHead(const Shape& s, int64_t scratchSize, F body) {
         for (int64_t p = pairs * c / chunks; p < pairs * (c + 1) / chunks; p++) body(p / s.H, p % s.H, scratch.data());
       }
     });
-    setBlasThreadsNow(saved);
   } else {
     std::vector<float> scratch(scratchSize);
     for (int64_t p = 0; p < pairs; p++) body(p / s.H, p % s.H, scratch.data());

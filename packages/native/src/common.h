@@ -78,6 +78,18 @@ void parallelFor(int64_t n, int64_t costPerItem, F body) {
   body(0, n);
 }
 
+// BLAS's own thread count (OpenBLAS; 1 elsewhere), defined in gemm.cc.
+int blasThreads();
+void setBlasThreads(int n);
+
+// For a batch of small products run one per OpenMP thread: BLAS on one thread
+// for this object's lifetime, restored after.
+struct SingleThreadedBlas {
+  int saved = blasThreads();
+  SingleThreadedBlas() { setBlasThreads(1); }
+  ~SingleThreadedBlas() { setBlasThreads(saved); }
+};
+
 // Wraps a C++ function as an N-API callback that reports C++ errors as JS errors.
 using Kernel = napi_value (*)(napi_env, napi_callback_info);
 napi_value undefinedValue(napi_env env);

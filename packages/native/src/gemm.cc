@@ -12,7 +12,6 @@
 #endif
 
 namespace course {
-namespace {
 
 int blasThreads() {
 #ifdef COURSE_OPENBLAS
@@ -29,6 +28,8 @@ void setBlasThreads(int n) {
   (void)n;
 #endif
 }
+
+namespace {
 
 // Products below this many multiply-adds each are run one per thread.
 constexpr int64_t kSmallProduct = 1 << 22;
@@ -61,12 +62,10 @@ COURSE_KERNEL(gemm, {
                 C.data + b * sC, ldc);
   };
   if (batch > 1 && M * N * K < kSmallProduct && numThreads() > 1) {
-    const int saved = blasThreads();
-    setBlasThreads(1);
+    SingleThreadedBlas single;
     parallelFor(batch, M * N * K, [&](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; b++) one(b);
     });
-    setBlasThreads(saved);
   } else {
     for (int64_t b = 0; b < batch; b++) one(b);
   }
@@ -113,14 +112,6 @@ COURSE_KERNEL(setThreads, {
   setBlasThreads(static_cast<int>(n));
   return undefinedValue(env);
 })
-
-}  // namespace
-
-// For attention.cc: BLAS's thread count around per-head products.
-int blasThreadsNow() { return blasThreads(); }
-void setBlasThreadsNow(int n) { setBlasThreads(n); }
-
-namespace {
 
 const Export kExports[] = {{"gemm", gemm}, {"info", info}, {"setThreads", setThreads}};
 

@@ -41,35 +41,38 @@ COURSE_KERNEL(lstmSequenceForward, {
   if (static_cast<int64_t>(U.length) < H * G) throw ArgError("U is too short");
   const bool masked = mask.length > 0;
   if (masked && static_cast<int64_t>(mask.length) < B * T) throw ArgError("mask is too short");
-  std::vector<float> z(B * G), hPrev(B * H, 0.0f), cPrev(B * H, 0.0f);
+  // h_{t−1} and c_{t−1} are read in place from hs and cs: rows b of step t−1 lie T·H apart.
+  std::vector<float> z(B * G);
   for (int64_t t = 0; t < T; t++) {
     for (int64_t b = 0; b < B; b++) std::memcpy(&z[b * G], xw.data + (b * T + t) * G, G * sizeof(float));
-    if (t > 0) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, G, H, 1.0f, hPrev.data(), H, U.data, G, 1.0f, z.data(), G);
+    if (t > 0) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, G, H, 1.0f, hs.data + (t - 1) * H, T * H, U.data, G,
+                  1.0f, z.data(), G);
+    }
     parallelFor(B, H * 40, [&](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; b++) {
         const float* zr = &z[b * G];
         float* gr = gates.data + (b * T + t) * G;
         float* h = hs.data + (b * T + t) * H;
         float* c = cs.data + (b * T + t) * H;
+        const float* hp = t > 0 ? h - H : nullptr;  // step t−1 of the same row
+        const float* cp = t > 0 ? c - H : nullptr;
         const float m = masked ? mask.data[b * T + t] : 1.0f;
         for (int64_t j = 0; j < H; j++) {
+          const float hPrev = hp ? hp[j] : 0.0f, cPrev = cp ? cp[j] : 0.0f;
           const float f = sigmoidApprox(zr[j]), i = sigmoidApprox(zr[H + j]);
           const float g = tanhApprox(zr[2 * H + j]), o = sigmoidApprox(zr[3 * H + j]);
           gr[j] = f;
           gr[H + j] = i;
           gr[2 * H + j] = g;
           gr[3 * H + j] = o;
-          const float cNew = f * cPrev[b * H + j] + i * g;
+          const float cNew = f * cPrev + i * g;
           const float hNew = o * tanhApprox(cNew);
-          c[j] = m * cNew + (1.0f - m) * cPrev[b * H + j];
-          h[j] = m * hNew + (1.0f - m) * hPrev[b * H + j];
+          c[j] = m * cNew + (1.0f - m) * cPrev;
+          h[j] = m * hNew + (1.0f - m) * hPrev;
         }
       }
     });
-    for (int64_t b = 0; b < B; b++) {
-      std::memcpy(&hPrev[b * H], hs.data + (b * T + t) * H, H * sizeof(float));
-      std::memcpy(&cPrev[b * H], cs.data + (b * T + t) * H, H * sizeof(float));
-    }
   }
   return undefinedValue(env);
 })
@@ -96,12 +99,11 @@ COURSE_KERNEL(lstmSequenceBackward, {
   const bool masked = mask.length > 0;
   if (masked && static_cast<int64_t>(mask.length) < B * T) throw ArgError("mask is too short");
   std::memset(dU.data, 0, H * G * sizeof(float));
-  std::vector<float> dz(B * G), dh(B * H, 0.0f), dc(B * H, 0.0f), hPrev(B * H), dhPrev(B * H);
+  std::vector<float> dz(B * G), dh(B * H, 0.0f), dc(B * H, 0.0f);
   for (int64_t t = T - 1; t >= 0; t--) {
     for (int64_t b = 0; b < B; b++) {
       const float* src = dhs.data + (b * T + t) * H;
       for (int64_t j = 0; j < H; j++) dh[b * H + j] += src[j];
-      if (t > 0) std::memcpy(&hPrev[b * H], hs.data + (b * T + t - 1) * H, H * sizeof(float));
     }
     parallelFor(B, H * 40, [&](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; b++) {
@@ -127,7 +129,8 @@ COURSE_KERNEL(lstmSequenceBackward, {
       }
     });
     if (t > 0) {
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, G, B, 1.0f, hPrev.data(), H, dz.data(), G, 1.0f, dU.data, G);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, G, B, 1.0f, hs.data + (t - 1) * H, T * H, dz.data(), G,
+                  1.0f, dU.data, G);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, G, 1.0f, dz.data(), G, U.data, G, 1.0f, dh.data(), H);
     }
   }
