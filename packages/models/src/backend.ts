@@ -57,18 +57,36 @@ export interface SelectBackendOptions {
   threads?: number;
 }
 
-const FLAG = '--backend / COURSE_BACKEND';
+/** The environment variable that picks the backend when no --backend flag is given. */
+export const BACKEND_ENV = 'COURSE_BACKEND';
+const FLAG = `--backend / ${BACKEND_ENV}`;
 const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
 const NODE_PACKAGE = '@tensorflow/tfjs-node';
 const require = createRequire(import.meta.url);
 
-/** Checks a --backend / COURSE_BACKEND value. */
-export function parseBackendChoice(value: string): BackendChoice {
+/** Checks a --backend / COURSE_BACKEND value; `source` names where it came from in the error. */
+export function parseBackendChoice(value: string, source = FLAG): BackendChoice {
   const valid: readonly string[] = ['auto', ...BACKEND_NAMES];
   if (!valid.includes(value)) {
-    throw new InputError(`${FLAG}: found "${value}", expected one of ${valid.join(', ')}`);
+    throw new InputError(`${source}: found "${value}", expected one of ${valid.join(', ')}`);
   }
   return value as BackendChoice;
+}
+
+/**
+ * The backend a command runs on: `flag` (its --backend) when given, else COURSE_BACKEND
+ * when set and not empty, else `fallback` (auto, or a script's documented default). The
+ * one place COURSE_BACKEND is read: every bin, script and selectBackend's default come here.
+ */
+export function resolveBackendChoice(
+  flag?: string,
+  fallback: BackendChoice = 'auto',
+  env: Record<string, string | undefined> = process.env,
+): BackendChoice {
+  if (flag !== undefined) return parseBackendChoice(flag, '--backend');
+  const fromEnv = env[BACKEND_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') return parseBackendChoice(fromEnv, BACKEND_ENV);
+  return fallback;
 }
 
 /** The tfjs backend name each of ours runs under (both libtensorflow packages register 'tensorflow'). */
@@ -295,7 +313,7 @@ const selections = new Map<BackendChoice, Promise<SelectedBackend>>();
  * switched away) without probing or printing again.
  */
 export async function selectBackend(
-  choice: BackendChoice = (process.env.COURSE_BACKEND || 'auto') as BackendChoice,
+  choice: BackendChoice = resolveBackendChoice(),
   opts: SelectBackendOptions = {},
 ): Promise<SelectedBackend> {
   const parsed = parseBackendChoice(choice);
