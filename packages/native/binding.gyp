@@ -12,6 +12,7 @@
         "src/layout.cc",
         "src/fused.cc",
         "src/attention.cc",
+        "src/encoder_attention.cc",
         "src/recurrent.cc"
       ],
       "cflags!": ["-fno-exceptions"],

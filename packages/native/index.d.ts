@@ -121,6 +121,32 @@ export interface NativeAddon {
     C: number,
     H: number,
   ): void;
+  /** Bidirectional attention, key-padding mask (empty: none), dropout `rate` with mask seed `seed`. */
+  encoderAttentionForward(
+    y: Float32Array,
+    att: Float32Array,
+    qkv: Float32Array,
+    mask: Float32Array,
+    B: number,
+    T: number,
+    C: number,
+    H: number,
+    rate: number,
+    seed: number,
+  ): void;
+  encoderAttentionBackward(
+    dqkv: Float32Array,
+    dy: Float32Array,
+    att: Float32Array,
+    qkv: Float32Array,
+    mask: Float32Array,
+    B: number,
+    T: number,
+    C: number,
+    H: number,
+    rate: number,
+    seed: number,
+  ): void;
   lstmSequenceForward(
     hs: Float32Array,
     cs: Float32Array,

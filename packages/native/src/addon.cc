@@ -90,6 +90,7 @@ napi_value init(napi_env env, napi_value exports) {
   registerLayout(env, exports);
   registerFused(env, exports);
   registerAttention(env, exports);
+  registerEncoderAttention(env, exports);
   registerRecurrent(env, exports);
   return exports;
 }

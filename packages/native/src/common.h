@@ -117,6 +117,7 @@ void registerElementwise(napi_env env, napi_value exports);
 void registerLayout(napi_env env, napi_value exports);
 void registerFused(napi_env env, napi_value exports);
 void registerAttention(napi_env env, napi_value exports);
+void registerEncoderAttention(napi_env env, napi_value exports);
 void registerRecurrent(napi_env env, napi_value exports);
 void defineFunctions(napi_env env, napi_value exports, const Export* list, size_t count);
 
