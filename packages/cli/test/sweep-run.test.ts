@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatDollars, parseMainLog } from '@course/trainer';
+import { parseMainLog } from '@course/models';
+import { formatDollars } from '@course/trainer';
 import { describe, expect, test } from 'vitest';
 import { tinyDataDir } from '../../trainer/test/helpers/tiny-data.js';
 import { course } from './run-course.js';

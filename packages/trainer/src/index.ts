@@ -1,14 +1,180 @@
-/** Re-exported for cli's sweep tests, which import it from here; its home is @course/models. */
-export { parseMainLog } from '@course/models';
-export * from './adamw.js';
-export * from './cost.js';
-export * from './data/index.js';
-export * from './dataloader.js';
-export * from './eval.js';
-export * from './fit/index.js';
-export * from './ledger.js';
-export * from './llmc-flags.js';
-export * from './metrics.js';
+// AdamW as train_gpt2.cu applies it.
+export {
+  ADAMW_BETA1,
+  ADAMW_BETA2,
+  ADAMW_EPS,
+  AdamW,
+  type AdamWOptions,
+  type AdamWStep,
+  clipScale,
+  GRAD_CLIP,
+  globalNorm,
+} from './adamw.js';
+// ---- command-line kit (src/cli-kit/, issue #13 item 23): every bin and assignment script ----
+export {
+  backendOption,
+  batchCount,
+  type CourseIO,
+  courseProgram,
+  EXIT_BUDGET,
+  EXIT_INTERNAL,
+  EXIT_OK,
+  EXIT_USAGE,
+  exitCodeOf,
+  finiteNumber,
+  fromInvocationDir,
+  integerIn,
+  integerList,
+  numberAtLeast,
+  numberIn,
+  type Output,
+  parseScriptArgs,
+  positiveIntegerFlag,
+  println,
+  processIO,
+  reportCommandError,
+  runProgram,
+  type ScriptFlags,
+  type ScriptFlagValues,
+  scriptFlag,
+  type ValueParser,
+} from './cli-kit/index.js';
+// Cost accounting: the handout's 20-step probe and projections.
+export {
+  COST_PHASES,
+  type CostBreakdown,
+  type CostPhase,
+  costBreakdown,
+  DEFAULT_RATE_USD_PER_HOUR,
+  formatCostBreakdown,
+  formatDollars,
+  formatProbeCost,
+  formatUsd,
+  PROBE_FIRST_STEP,
+  PROBE_LAST_STEP,
+  type ProbeCost,
+  probeCost,
+} from './cost.js';
+// Data: shards from text, the bundled SOTU corpus, HellaSwag files.
+export {
+  type BuildShardsOptions,
+  buildShards,
+  convertHellaSwagJsonl,
+  DEFAULT_SHARD_TOKENS,
+  DEFAULT_VAL_FRACTION,
+  type DefaultData,
+  defaultDataDir,
+  ensureDefaultData,
+  type GenerateHellaSwagOptions,
+  generateHellaSwag,
+  isHeldOutYear,
+  loadSotuAddresses,
+  MAX_SHARD_TOKENS,
+  MIN_SHARD_TOKENS,
+  type ShardProgress,
+  type ShardSet,
+  type ShardsFromTextFilesOptions,
+  type SotuAddress,
+  seededRandom,
+  sequenceLogProb,
+  shardsFromTextFiles,
+  splitSentences,
+  tokenCounts,
+  UNIGRAM_ALPHA,
+  unigramLogProbs,
+} from './data/index.js';
+// llm.c's data loader.
+export { type Batch, DataLoader, type LoaderPosition } from './dataloader.js';
+// Evaluation (val loss, HellaSwag), shared by trainer, grader and leaderboard.
+export {
+  accuracyInterval,
+  type EvalOptions,
+  type EvalResult,
+  evaluateModel,
+  formatHellaSwag,
+  formatValLoss,
+  type HellaSwagResult,
+  hellaswagAccuracy,
+  valLoss,
+} from './eval.js';
+// Keras-like fit/evaluate/predict for Modules: losses, metrics, callbacks, History.
+export {
+  Adam,
+  adam,
+  type BatchLogs,
+  binaryAccuracy,
+  binaryCrossentropy,
+  type Callback,
+  type ClipOptions,
+  type CrossEntropyOptions,
+  CSVLogger,
+  clipGradients,
+  type Dataset,
+  EarlyStopping,
+  type EarlyStoppingOptions,
+  EpochTimer,
+  type EvaluateOptions,
+  evaluate,
+  type FitContext,
+  type FitOptions,
+  fit,
+  getWeights,
+  globalGradNorm,
+  History,
+  JSONLLogger,
+  type Logs,
+  type Loss,
+  type Metric,
+  type Mode,
+  ModelCheckpoint,
+  type ModelCheckpointOptions,
+  meanSquaredError,
+  ProgressBar,
+  type ProgressBarOptions,
+  parseHistoryCsv,
+  parseHistoryJsonl,
+  predict,
+  setWeights,
+  sparseCategoricalAccuracy,
+  sparseCategoricalCrossentropy,
+} from './fit/index.js';
+// The budget ledger (budget.json).
+export {
+  checkProjection,
+  finishRun,
+  formatBudgetReport,
+  type Heartbeat,
+  LEDGER_VERSION,
+  type Ledger,
+  type LedgerRun,
+  openLedger,
+  type ProjectionCheck,
+  parseLedger,
+  RUN_STATUSES,
+  type RunStatus,
+  recordProgress,
+  remainingUsd,
+  saveLedger,
+  setProjection,
+  spentUsd,
+  startRun,
+} from './ledger.js';
+// train_gpt2cu's flags and defaults.
+export {
+  defaultTrainOptions,
+  type GpuOnlyOptions,
+  gradAccumSteps,
+  type IgnoredFlag,
+  INIT_SCHEMES,
+  type InitScheme,
+  parseTrainArgs,
+  scheduleWarning,
+  type TrainOptions,
+  trainUsage,
+} from './llmc-flags.js';
+// A run folder's machine-readable files (metrics.jsonl, run.json).
+export { type MetricsRecord, MetricsWriter, parseMetrics, writeRunJson } from './metrics.js';
+// minBERT's multitask data, heads, schedules and optimizers.
 export {
   AdaMax,
   type AdaMaxOptions,
@@ -35,7 +201,6 @@ export {
   type OptimizedVariable,
   overallScore,
   overlapSimilarity,
-  overlapWords,
   PAIR_COMBINATIONS,
   type PairCombination,
   type PairExample,
@@ -46,12 +211,10 @@ export {
   pairFeatures,
   pairFeatureWidth,
   paraphraseAccuracy,
-  paraphraseEdit,
   parseParaphraseFile,
   parsePredictions,
   parseSentimentFile,
   parseSimilarityFile,
-  parseTsv,
   pcgrad,
   pcgradCoefficients,
   pcgradVectors,
@@ -62,7 +225,6 @@ export {
   readSentimentFile,
   readSimilarityFile,
   roundRobinSchedule,
-  SENTIMENT_PACKAGE,
   SENTIMENT_SOURCES,
   type SentenceExample,
   SlowWeights,
@@ -73,30 +235,149 @@ export {
   type StarterReadResult,
   type SyntheticPairOptions,
   sentimentAccuracy,
-  sentimentFixturesDir,
   shuffledOrder,
   smartDivergence,
   smartPerturbation,
   smartRegularizer,
-  spliceSentences,
   stsCorrelation,
   type TaskPrediction,
   type TaskStep,
   taskProbabilities,
-  tsvField,
   warmupLinearDecay,
   writeDataFile,
   writePredictions,
 } from './multitask/index.js';
-export * from './outlier.js';
-export * from './peak.js';
-export * from './report/index.js';
+// llm.c's loss/grad-norm outlier detector.
+export { OUTLIER_WINDOW, OutlierDetector } from './outlier.js';
+// Measured matMul peak (MFU's denominator).
+export { measurePeakFlops } from './peak.js';
+// Run reports: loss plots and the tuning table.
+export {
+  type BarChart,
+  formatLr,
+  historyCharts,
+  type LineChart,
+  type LineSeries,
+  type LossPoint,
+  loadRun,
+  type PlotOptions,
+  plotBarChart,
+  plotLineCharts,
+  plotRuns,
+  type RunSummary,
+  svgToPng,
+  type TableFormat,
+  tuningTable,
+  writeLineCharts,
+  writePlot,
+} from './report/index.js';
+// Rows of run_parameters.txt for one run.
 export { type RunFacts, runParameterRows } from './run-parameter-rows.js';
-export * from './schedulers.js';
-export * from './script-args.js';
-export * from './sigmoid-net.js';
-export * from './stats/index.js';
-export * from './step.js';
-export * from './sweep/index.js';
-export * from './train.js';
-export * from './transfer/index.js';
+// llm.c's learning-rate schedules.
+export {
+  learningRate,
+  SCHEDULERS,
+  type ScheduleParams,
+  type SchedulerKind,
+  wsdDecayPoint,
+} from './schedulers.js';
+// The textbook two-layer sigmoid network.
+export {
+  evaluateSigmoidNet,
+  type SigmoidNetGradient,
+  type SigmoidNetResult,
+  type SigmoidNetSpec,
+  sigmoidNet64,
+  sigmoidNetFiniteDifference,
+  sigmoidNetGradient,
+} from './sigmoid-net.js';
+// Homework statistics: classification metrics, correlation, roofline.
+export {
+  averagePrecision,
+  type FcLayerRoofline,
+  type FcLayerRooflineInput,
+  fcLayerRoofline,
+  type PrecisionRecall,
+  type PrPoint,
+  pearson,
+  precisionRecallAt,
+  precisionRecallCurve,
+  type ScoredLabel,
+} from './stats/index.js';
+// One optimizer update (micro-batches, clip, AdamW).
+export { type StepResult, type StepSettings, trainStep } from './step.js';
+// course sweep: configs, Hyperband plans, runs.
+export {
+  type BestLr,
+  type Bracket,
+  bestLrs,
+  bracketSteps,
+  bracketStepsFromScratch,
+  DEFAULT_ETA,
+  DEFAULT_FRACTIONS,
+  DEFAULT_MAX_DOUBLINGS,
+  floorDiv,
+  formatSweepPlan,
+  hyperbandBrackets,
+  loadSweepConfig,
+  lrPlotCharts,
+  maxBracket,
+  type ParallelCap,
+  type PlannedTrial,
+  parallelCap,
+  planSweep,
+  type Rung,
+  runSweep,
+  type SpaceEntry,
+  type StageResult,
+  SWEEP_CONFIG_SCHEMA,
+  SWEEP_SCALES,
+  SWEEP_STRATEGIES,
+  type SweepConfig,
+  type SweepOutcome,
+  type SweepPlan,
+  type SweepRunOptions,
+  type SweepScale,
+  type SweepState,
+  type SweepStrategy,
+  successiveHalving,
+  sweepBestPoints,
+  sweepPlanJson,
+  type TrialRunner,
+  type TrialState,
+  usdPerStage,
+  usdPerStep,
+  validateSweepConfig,
+} from './sweep/index.js';
+// The train_gpt2cu run.
+export {
+  RunInterrupted,
+  reportTrainError,
+  STOP_SIGNALS,
+  type StopSignal,
+  type TrainIO,
+  type TrainResult,
+  train,
+} from './train.js';
+// course transfer: transfer-law fits and plots.
+export {
+  DEFAULT_TRANSFER_RESAMPLES,
+  DEFAULT_TRANSFER_SEED,
+  FAMILY_SPECS,
+  type FamilyFit,
+  type FamilySpec,
+  fitTransfer,
+  formatTransfer,
+  parseTransferCsv,
+  plotTransfer,
+  quantile,
+  readTransferCsv,
+  TRANSFER_FAMILIES,
+  type TransferFamily,
+  type TransferOptions,
+  type TransferPlotOptions,
+  type TransferPoint,
+  type TransferResult,
+  transferJson,
+  writeTransferPlot,
+} from './transfer/index.js';

@@ -41,11 +41,10 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BudgetError, InputError, MT19937, writeFileAtomic } from '@course/models';
+import { BudgetError, InputError, MT19937, parseMainLog, writeFileAtomic } from '@course/models';
 import { formatUsd } from '../cost.js';
 import { type Ledger, openLedger, remainingUsd, saveLedger, spentUsd } from '../ledger.js';
 import { parseTrainArgs } from '../llmc-flags.js';
-import { parseMainLog } from '../mainlog.js';
 import { loadRun, tuningTable, writeLineCharts } from '../report/index.js';
 import { latestDoneStep, RunInterrupted, type TrainIO, train } from '../train.js';
 import {
