@@ -5,12 +5,13 @@
  */
 import { dirname, join, parse as parsePath } from 'node:path';
 
-import { BACKEND_NAMES, BudgetError, InputError } from '@course/models';
+import { BudgetError, InputError } from '@course/models';
 import {
   DEFAULT_ETA,
   DEFAULT_RATE_USD_PER_HOUR,
   formatSweepPlan,
   loadSweepConfig,
+  parallelCap,
   planSweep,
   runSweep,
   SWEEP_STRATEGIES,
@@ -26,8 +27,7 @@ export function defaultSweepDir(configPath: string): string {
   return join(dirname(configPath), p.ext === '' ? `${p.base}.sweep` : p.name);
 }
 
-import { integerIn, numberAtLeast } from '../flags.js';
-import { type CourseIO, println } from '../io.js';
+import { backendOption, type CourseIO, integerIn, numberAtLeast, println } from '@course/trainer';
 
 interface SweepFlags {
   config?: string;
@@ -46,6 +46,7 @@ interface SweepFlags {
   confirmUsd?: number;
   yes?: boolean;
   verbose?: boolean;
+  parallel?: number;
 }
 
 /** The config file (if any) with the flags laid over it. */
@@ -80,10 +81,10 @@ export function registerSweep(program: Command, io: CourseIO): void {
     .description(
       'With --plan: print the trials, steps per rung and projected cost of a sweep (with --strategy ' +
         'hyperband or successive-halving, --max-r alone is enough). Without: run the trials one after ' +
-        'another, each a train_gpt2cu run folder under --out, state in --out/sweep.json; each trial is ' +
+        'another (with --parallel N, up to N at once, each a process of its own), each a train_gpt2cu run folder under --out, state in --out/sweep.json; each trial is ' +
         'priced before it starts and not started when the ledger cannot afford it (exit 3). Run the same ' +
         'command again to resume: finished trials are skipped, an interrupted one continues from its ' +
-        'last checkpoint. Ends with the tuning table (table.md), val loss against LR (lr.svg), the best ' +
+        'last checkpoint. Ends with the tuning table (table.md), val loss (and HellaSwag) against LR (lr.svg), the best ' +
         'LR and the money spent.',
     )
     .option('--config <file>', 'sweep config (JSON; strategy, base flags, search space, steps, …)')
@@ -105,18 +106,18 @@ export function registerSweep(program: Command, io: CourseIO): void {
     .option('--out <dir>', 'sweep folder (default: beside the config, named after it)')
     .option('--ledger <file>', 'budget ledger', './budget.json')
     .option('--budget-usd <usd>', 'total budget in USD (saved in the ledger)', numberAtLeast(0))
-    .addOption(
-      new Option('--backend <name>', 'backend of the trials (default: auto, or env COURSE_BACKEND)').choices([
-        'auto',
-        ...BACKEND_NAMES,
-      ]),
-    )
+    .addOption(backendOption('backend of the trials'))
     .option(
       '--confirm-usd <usd>',
       "run without --yes only when the plan costs at most this (default: the ledger's remainder)",
       numberAtLeast(0),
     )
     .option('--yes', 'run a plan projected over --confirm-usd')
+    .option(
+      '--parallel <n>',
+      'run up to N trials at once, each a process of its own (capped by the cores and free memory; default 1: one after another in this process)',
+      integerIn(1),
+    )
     .option('--verbose', "print the trials' own output")
     .option(
       '--json',
@@ -128,6 +129,7 @@ export function registerSweep(program: Command, io: CourseIO): void {
 Example (the HW5 handout's Hyperband table):
   course sweep --plan --strategy hyperband --max-r 555 --eta 3 --ms-per-step 350
   course sweep --config sweeps/grid.json --ledger budget.json --budget-usd 20
+  course sweep --config sweeps/grid.json --ledger budget.json --parallel 2
 
 Exit codes: 0 done, 3 a trial the ledger could not afford was not started (the summary says what
 was spent and what is left), 2 bad config, 130/143 interrupted (run the same command to resume).`,
@@ -143,6 +145,8 @@ was spent and what is left), 2 bad config, 130/143 interrupted (run the same com
       if (!flags.config) throw new InputError('--config: missing, expected a sweep config file to run');
       const out = flags.out ?? defaultSweepDir(flags.config);
       const print = (line: string) => println(io.stdout, line);
+      const cap = parallelCap(flags.parallel ?? 1);
+      if (cap.message) print(cap.message);
       const outcome = await runSweep(config, {
         configPath: flags.config,
         outDir: out,
@@ -151,6 +155,7 @@ was spent and what is left), 2 bad config, 130/143 interrupted (run the same com
         backend: flags.backend,
         confirmUsd: flags.confirmUsd,
         yes: flags.yes,
+        parallel: cap.n,
         io: { log: print, warn: (line) => println(io.stderr, line) },
         trialIO: flags.verbose ? { log: print, warn: (line) => println(io.stderr, line) } : undefined,
       });

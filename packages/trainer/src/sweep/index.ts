@@ -26,9 +26,19 @@ export {
   usdPerStep,
 } from './plan.js';
 export {
+  inProcessTrial,
+  type ParallelCap,
+  parallelCap,
+  processTrial,
+  TRIAL_PROCESS_BYTES,
+  type TrialRunner,
+  trialChildScript,
+} from './processes.js';
+export {
   type BestLr,
   bestLrs,
   bracketConfigs,
+  lrPlotCharts,
   PARAM_FLAGS,
   readSweepState,
   runSweep,

@@ -1,8 +1,15 @@
 /**
  * `course sweep --config FILE`: the trials of a sweep plan (plan.ts), run one
- * after another in this process on the selected backend, each a normal
- * train_gpt2cu run folder under the sweep's folder, with its state in
- * `sweep.json` (written atomically after every change).
+ * after another in this process on the selected backend, or with `parallel`
+ * N > 1 up to N at once, each a process of its own (processes.ts); each trial
+ * is a normal train_gpt2cu run folder under the sweep's folder, with the
+ * sweep's state in `sweep.json` (written atomically after every change, by
+ * this process only).
+ *
+ * What runs at once: the trials of a list (grid, random), the trials of one
+ * rung of a bracket (the next rung waits for all of them: it ranks them), and
+ * greedy doubling's fractions; greedy doubling's doublings run one at a time,
+ * each deciding whether there is a next.
  *
  * Trial t's flags: the config's `base`, then its parameters (lr → -l, depth →
  * -1d, channels → -1c, heads → -1h, steps → -x, a key starting with "-" as
@@ -15,9 +22,14 @@
  * from the earlier stages of the same shape (their run.json cost breakdowns:
  * training-step cost / steps, and the rest, start-up, evaluations and
  * checkpoints, per run), else the plan's usd_per_step or ms_per_step and
- * ms_per_stage; it is compared with the ledger's remainder; a stage it cannot afford is not
- * started (BudgetError, exit 3). With no estimate at all, the trainer's own
- * cost probe (after step 19) checks the ledger and stops the run.
+ * ms_per_stage; it is compared with the ledger's remainder less what the stages
+ * still running may yet spend:
+ *   reserved = Σ over running stages of max(0, projected − what its ledger entries have recorded)
+ * (the ledger's remainder already counts their heartbeats' spend). A stage that
+ * does not fit waits for a running stage to end and is priced again; with
+ * nothing running, a stage the ledger cannot afford is not started
+ * (BudgetError, exit 3). With no estimate at all, the trainer's own cost probe
+ * (after step 19) checks the ledger and stops the run.
  *
  * Brackets (successive halving, Hyperband): rung i trains the n_i best trials
  * of rung i − 1 (lowest val loss at its last step) on to r_i steps from their
@@ -44,9 +56,8 @@ import { join, resolve } from 'node:path';
 import { BudgetError, InputError, MT19937, parseMainLog, writeFileAtomic } from '@course/models';
 import { formatUsd } from '../cost.js';
 import { type Ledger, openLedger, remainingUsd, saveLedger, spentUsd } from '../ledger.js';
-import { parseTrainArgs } from '../llmc-flags.js';
-import { loadRun, tuningTable, writeLineCharts } from '../report/index.js';
-import { latestDoneStep, RunInterrupted, type TrainIO, train } from '../train.js';
+import { type LineChart, loadRun, tuningTable, writeLineCharts } from '../report/index.js';
+import { latestDoneStep, RunInterrupted, type TrainIO } from '../train.js';
 import {
   DEFAULT_FRACTIONS,
   DEFAULT_MAX_DOUBLINGS,
@@ -54,6 +65,7 @@ import {
   type SweepConfig,
   type SweepPlan,
 } from './plan.js';
+import { inProcessTrial, processTrial, type TrialRunner } from './processes.js';
 
 export const SWEEP_STATE_VERSION = 1;
 export const SWEEP_STATE_FILE = 'sweep.json';
@@ -78,6 +90,8 @@ export interface StageResult {
   /** Val loss at step 0 (greedy doubling's divergence test). */
   firstValLoss: number | null;
   trainLoss: number | null;
+  /** HellaSwag accuracy (fraction) at the stage's last step, when the trial evaluated it (-h 1). */
+  hellaswag?: number;
   /** Steps this stage trained (stop − the checkpoint it continued from). */
   stepsTrained: number;
   /** Its run's cost in its training steps, and besides them (start-up, evaluations, checkpoints): run.json's breakdown. */
@@ -146,6 +160,10 @@ export interface SweepRunOptions {
   io: TrainIO;
   /** Where trial output goes (default: nowhere; the sweep prints one line per stage). */
   trialIO?: TrainIO;
+  /** Trials at once (default 1: one after another, in this process); capped by the caller (parallelCap). */
+  parallel?: number;
+  /** How a trial runs (default: in this process when parallel is 1, else as a process of its own). */
+  runTrial?: TrialRunner;
 }
 
 export interface SweepOutcome {
@@ -259,6 +277,13 @@ class Sweep {
   >();
   private readonly planUsdPerStep: number | null;
   private readonly planUsdPerStage: number;
+  /** Stages running now, by trial key: their projection, folder, the ledger entries before them, their end. */
+  private readonly running = new Map<
+    string,
+    { projected: number | null; dir: string; before: Set<string>; ended: Promise<void> }
+  >();
+  readonly parallel: number;
+  private readonly runTrial: TrialRunner;
 
   constructor(
     readonly config: SweepConfig,
@@ -268,6 +293,8 @@ class Sweep {
     this.outDir = resolve(opts.outDir);
     this.planUsdPerStep = plan.usdPerStep;
     this.planUsdPerStage = plan.usdPerStage;
+    this.parallel = Math.max(1, Math.floor(opts.parallel ?? 1));
+    this.runTrial = opts.runTrial ?? (this.parallel > 1 ? processTrial() : inProcessTrial);
     const previous = readSweepState(this.outDir);
     if (previous && previous.strategy !== config.strategy) {
       throw new InputError(
@@ -334,6 +361,55 @@ class Sweep {
     return this.planUsdPerStep === null ? null : steps * this.planUsdPerStep + this.planUsdPerStage;
   }
 
+  /** What the running stages may still spend (file comment); 0 with none running. */
+  reservedUsd(ledger: Ledger): number {
+    let sum = 0;
+    for (const r of this.running.values()) {
+      if (r.projected === null) continue;
+      const recorded = ledger.runs
+        .filter((x) => x.outputDir === r.dir && !r.before.has(x.runId))
+        .reduce((a, x) => a + x.actualUsd, 0);
+      sum += Math.max(0, r.projected - recorded);
+    }
+    return sum;
+  }
+
+  /**
+   * Waits until the ledger can afford `projected` beside what the running stages may still
+   * spend, then counts the stage as running (in the same tick as the check, so two stages
+   * never both take the same room); returns what ends it. With none running and no room, a
+   * BudgetError (`what` names the stage).
+   */
+  private async reserve(
+    key: string,
+    dir: string,
+    projected: number | null,
+    what: string,
+    steps: number,
+  ): Promise<() => void> {
+    for (;;) {
+      const ledger = this.ledger();
+      const left = remainingUsd(ledger);
+      if (projected === null || projected <= left - this.reservedUsd(ledger)) {
+        let end = () => {};
+        const ended = new Promise<void>((resolve) => {
+          end = resolve;
+        });
+        this.running.set(key, { projected, dir, before: new Set(ledger.runs.map((r) => r.runId)), ended });
+        return () => {
+          this.running.delete(key);
+          end();
+        };
+      }
+      if (this.running.size === 0) {
+        throw new BudgetError(
+          `${what}: projected ${formatUsd(projected)} (${steps} steps) exceeds what the budget in ${ledger.path} has left: ${leftText(left)}; not started`,
+        );
+      }
+      await Promise.race([...this.running.values()].map((r) => r.ended));
+    }
+  }
+
   trial(key: string, params: Record<string, number>, finalSteps: number, bracket?: number): TrialState {
     let t = this.state.trials.find((x) => x.key === key);
     if (t && (JSON.stringify(t.params) !== JSON.stringify(params) || t.finalSteps !== finalSteps)) {
@@ -360,20 +436,8 @@ class Sweep {
     const startAt = from !== null && from <= stop ? from : 0;
     const steps = stop - startAt;
     const projected = this.projectUsd(t.params, steps);
-    const ledger = this.ledger();
-    const left = remainingUsd(ledger);
     const lr = lrOf(t.params, this.config);
     const what = `trial ${t.key} (lr ${Number(lr.toPrecision(3))}${describeShape(t.params)}) to step ${stop}`;
-    if (projected !== null && projected > left) {
-      throw new BudgetError(
-        `${what}: projected ${formatUsd(projected)} (${steps} steps) exceeds what the budget in ${ledger.path} has left: ${leftText(left)}; not started`,
-      );
-    }
-    this.opts.io.log(
-      `${what}${startAt > 0 ? ` from its step-${startAt} checkpoint` : ''}: projected ${projected === null ? 'unknown (the trainer probes the cost after step 19)' : formatUsd(projected)}`,
-    );
-    t.status = 'running';
-    this.save();
     const args = trialArgs(this.config, t.params, {
       dir,
       finalSteps: t.finalSteps,
@@ -382,11 +446,16 @@ class Sweep {
       ledgerPath: this.opts.ledgerPath,
       backend: this.opts.backend,
     });
+    const end = await this.reserve(t.key, dir, projected, what, steps);
+    this.opts.io.log(
+      `${what}${startAt > 0 ? ` from its step-${startAt} checkpoint` : ''}: projected ${projected === null ? 'unknown (the trainer probes the cost after step 19)' : formatUsd(projected)}`,
+    );
+    t.status = 'running';
+    this.save();
     try {
-      const options = parseTrainArgs(args);
-      if (this.opts.budgetUsd !== undefined) options.budgetUsd = this.opts.budgetUsd;
-      await train(options, this.opts.trialIO ?? quiet);
+      await this.runTrial(args, { budgetUsd: this.opts.budgetUsd, io: this.opts.trialIO ?? quiet });
     } catch (err) {
+      end();
       this.refreshSpend();
       if (err instanceof BudgetError || err instanceof RunInterrupted || err instanceof InputError) {
         t.status = 'pending';
@@ -399,6 +468,7 @@ class Sweep {
       this.save();
       return null;
     }
+    end();
     const result = stageResult(dir, stop, steps);
     t.stages.push(result);
     t.status = stop === t.finalSteps ? 'finished' : 'pending';
@@ -436,11 +506,13 @@ function stageResult(dir: string, stop: number, stepsTrained: number): StageResu
   const at = <T extends { step: number }>(xs: T[], step: number) => xs.filter((x) => x.step === step).at(-1);
   const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
   const val = at(log.val, stop);
+  const hellaswag = finite(at(log.eval, stop)?.acc);
   return {
     stop,
     valLoss: val ? (Number.isFinite(val.loss) ? val.loss : Number.POSITIVE_INFINITY) : null,
     firstValLoss: finite(at(log.val, 0)?.loss),
     trainLoss: finite(at(log.train, stop - 1)?.loss),
+    ...(hellaswag === null ? {} : { hellaswag }),
     stepsTrained,
     ...split,
   };
@@ -454,11 +526,40 @@ const rankLoss = (r: StageResult | null) =>
 
 const pad = (i: number) => String(i).padStart(3, '0');
 
-async function runList(sweep: Sweep, plan: SweepPlan): Promise<void> {
-  for (const p of plan.trialList) {
-    const t = sweep.trial(`t${pad(p.id)}`, p.params, p.steps);
-    await sweep.stage(t, p.steps);
+/**
+ * Runs jobs `size` at a time, in order. After a job fails no other starts; the
+ * running ones end, then the first failure is thrown.
+ */
+async function inPool(size: number, jobs: (() => Promise<unknown>)[]): Promise<void> {
+  const running = new Set<Promise<void>>();
+  let failure: { err: unknown } | null = null;
+  for (const job of jobs) {
+    while (running.size >= size) await Promise.race(running);
+    if (failure) break;
+    const tracked: Promise<void> = job()
+      .then(
+        () => {},
+        (err) => {
+          failure ??= { err };
+        },
+      )
+      .finally(() => running.delete(tracked));
+    running.add(tracked);
   }
+  await Promise.all(running);
+  if (failure) throw (failure as { err: unknown }).err;
+}
+
+async function runList(sweep: Sweep, plan: SweepPlan): Promise<void> {
+  const trials = plan.trialList.map((p) => ({ t: sweep.trial(`t${pad(p.id)}`, p.params, p.steps), p }));
+  await inPool(
+    sweep.parallel,
+    trials.map(
+      ({ t, p }) =>
+        () =>
+          sweep.stage(t, p.steps),
+    ),
+  );
 }
 
 /** Successive halving over one bracket (hyperband.ts); returns nothing, the state holds it all. */
@@ -478,7 +579,10 @@ async function runBracket(
       alive = ranked.slice(0, rung.n).map((x) => x.t);
       sweep.state.stepsSaved += alive.length * bracket.rungs[i - 1].r;
     }
-    for (const t of alive) await sweep.stage(t, rung.r);
+    await inPool(
+      sweep.parallel,
+      alive.map((t) => () => sweep.stage(t, rung.r)),
+    );
   }
 }
 
@@ -511,6 +615,7 @@ async function runGreedy(sweep: Sweep): Promise<void> {
   sweep.opts.io.log(
     `lr ${divergent} diverged; trying ${(config.fractions ?? DEFAULT_FRACTIONS).join(', ')} of it`,
   );
+  const fractions: TrialState[] = [];
   for (const f of config.fractions ?? DEFAULT_FRACTIONS) {
     const lr = divergent * f;
     // 1/2, 1/4, … of a doubled LR are earlier doublings: their trials are reused, not retrained.
@@ -519,9 +624,12 @@ async function runGreedy(sweep: Sweep): Promise<void> {
       sweep.opts.io.log(`lr ${Number(lr.toPrecision(3))} (${f} of it) is trial ${same.key}'s: not retrained`);
       continue;
     }
-    const t = sweep.trial(`t${pad(++id)}`, { lr }, steps);
-    await sweep.stage(t, steps);
+    fractions.push(sweep.trial(`t${pad(++id)}`, { lr }, steps));
   }
+  await inPool(
+    sweep.parallel,
+    fractions.map((t) => () => sweep.stage(t, steps)),
+  );
 }
 
 /** The best LR per shape among trials that reached their final length. */
@@ -559,33 +667,43 @@ function trialScale(dir: string, steps: number): BestLr['scale'] {
   };
 }
 
-/** Final val loss against LR, one series per rung (brackets) or per shape. */
-async function writeLrPlot(sweep: Sweep, file: string): Promise<boolean> {
-  const series = new Map<string, { x: number; y: number }[]>();
-  for (const t of sweep.state.trials) {
+/**
+ * lr.svg's charts: val loss at each stage's last step against log10 LR, one series per rung
+ * (brackets) or per shape; and beside it HellaSwag accuracy the same way, when any trial
+ * evaluated it (-h 1). No chart without a point.
+ */
+export function lrPlotCharts(state: SweepState, config: SweepConfig, plan: SweepPlan): LineChart[] {
+  const loss = new Map<string, { x: number; y: number }[]>();
+  const hellaswag = new Map<string, { x: number; y: number }[]>();
+  const add = (series: typeof loss, name: string, x: number, y: number) =>
+    series.set(name, [...(series.get(name) ?? []), { x, y }]);
+  for (const t of state.trials) {
     for (const s of t.stages) {
-      if (s.valLoss === null || !Number.isFinite(s.valLoss)) continue;
       const name =
-        sweep.plan.brackets.length > 0
-          ? `${t.bracket !== undefined && sweep.config.strategy === 'hyperband' ? `s=${t.bracket} ` : ''}${s.stop} steps`
+        plan.brackets.length > 0
+          ? `${t.bracket !== undefined && config.strategy === 'hyperband' ? `s=${t.bracket} ` : ''}${s.stop} steps`
           : describeShape(t.params).replace(/^, /, '') || `${s.stop} steps`;
-      const points = series.get(name) ?? [];
-      points.push({ x: Math.log10(lrOf(t.params, sweep.config)), y: s.valLoss });
-      series.set(name, points);
+      const x = Math.log10(lrOf(t.params, config));
+      if (s.valLoss !== null && Number.isFinite(s.valLoss)) add(loss, name, x, s.valLoss);
+      if (s.hellaswag !== undefined && Number.isFinite(s.hellaswag)) add(hellaswag, name, x, s.hellaswag);
     }
   }
-  if (series.size === 0) return false;
-  await writeLineCharts(
-    [
-      {
-        title: `final val loss against LR (${sweep.config.strategy})`,
-        xTitle: 'log10 max LR',
-        yTitle: 'val loss',
-        series: [...series].map(([name, points]) => ({ name, points: points.sort((a, b) => a.x - b.x) })),
-      },
-    ],
-    file,
-  );
+  const chart = (title: string, yTitle: string, series: typeof loss): LineChart => ({
+    title: `${title} against LR (${config.strategy})`,
+    xTitle: 'log10 max LR',
+    yTitle,
+    series: [...series].map(([name, points]) => ({ name, points: points.sort((a, b) => a.x - b.x) })),
+  });
+  return [
+    ...(loss.size > 0 ? [chart('final val loss', 'val loss', loss)] : []),
+    ...(hellaswag.size > 0 ? [chart('final HellaSwag accuracy', 'HellaSwag accuracy', hellaswag)] : []),
+  ];
+}
+
+async function writeLrPlot(sweep: Sweep, file: string): Promise<boolean> {
+  const charts = lrPlotCharts(sweep.state, sweep.config, sweep.plan);
+  if (charts.length === 0) return false;
+  await writeLineCharts(charts, file);
   return true;
 }
 
