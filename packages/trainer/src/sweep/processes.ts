@@ -14,8 +14,8 @@
  *
  * How many at once: N capped at the cores (availableParallelism) and at the
  * free memory / TRIAL_PROCESS_BYTES, at least 1. Every process loads its own
- * TensorFlow.js and data; a d1 c64 trial on the native backend peaked at about
- * 0.5 GB resident, so 1 GiB per trial leaves room.
+ * TensorFlow.js and data; a sweep of d1 c64 trials (strategy 1) running in one
+ * process (vite-node included) held 0.54 GB resident, so 1 GiB per trial leaves room.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
