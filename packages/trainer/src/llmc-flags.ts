@@ -9,7 +9,13 @@
  * wrong is an InputError naming the flag, the value and what was expected.
  * As in llm.c, a repeated flag's last value wins.
  */
-import { BACKEND_NAMES, type BackendChoice, InputError } from '@course/models';
+import {
+  BACKEND_ENV,
+  BACKEND_NAMES,
+  type BackendChoice,
+  InputError,
+  resolveBackendChoice,
+} from '@course/models';
 import { SCHEDULERS, type SchedulerKind } from './schedulers.js';
 
 /** --backend values: auto, then the backends in the order auto tries them. */
@@ -350,7 +356,7 @@ const SWITCH = undefined;
 
 // biome-ignore format: one flag per line reads as a table
 export const LONG_FLAGS: LongFlag[] = [
-  long('--backend', 'NAME', `${BACKENDS.join('|')} (or env COURSE_BACKEND)`, 'auto', choice('backend', BACKENDS)),
+  long('--backend', 'NAME', `${BACKENDS.join('|')} (or env ${BACKEND_ENV})`, 'auto', choice('backend', BACKENDS)),
   long('--seed', 'N', 'seed of the random init and of sampling (llm.c: init 42, sampling 1337)', "llm.c's fixed seeds", (o, v, f) => { o.seed = parseInteger(f, v, UINT32); }),
   long('--rate-usd-per-hour', 'X', 'machine price for cost estimates', '1.50', number('rateUsdPerHour', { expected: 'a price > 0', ok: (x) => x > 0 })),
   long('--ledger', 'FILE', 'budget ledger: spend across runs', './budget.json', path('ledgerPath')),
@@ -381,9 +387,7 @@ export function parseTrainArgs(
 ): TrainOptions {
   const o = defaultTrainOptions();
   if (asksForHelp(argv)) return { ...o, help: true };
-  if (env.COURSE_BACKEND !== undefined && env.COURSE_BACKEND !== '') {
-    o.backend = parseChoice('COURSE_BACKEND', env.COURSE_BACKEND, BACKENDS);
-  }
+  o.backend = resolveBackendChoice(undefined, o.backend, env); // --backend below replaces it
   let totalBatchSizeGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { InputError } from '@course/models';
 import { describe, expect, test } from 'vitest';
-import { fromInvocationDir, parseScriptArgs, positiveIntegerFlag } from '../src/script-args.js';
+import { fromInvocationDir, parseScriptArgs, positiveIntegerFlag } from '../src/cli-kit/script.js';
 
 describe('assignment script flags', () => {
   const options = { out: { type: 'string', short: 'o' }, help: { type: 'boolean' } } as const;

@@ -3,7 +3,7 @@
  * train_gpt2cu: the course fork's llm.c trainer, command line for command line,
  * on TensorFlow.js. `--help` lists every flag; `-h` is HellaSwag, as in llm.c.
  */
-import { parseTrainArgs, reportTrainError, train, trainUsage } from '../index.js';
+import { parseTrainArgs, processIO, reportCommandError, train, trainUsage } from '../index.js';
 
 async function main(argv: string[]): Promise<number> {
   const opts = parseTrainArgs(argv);
@@ -17,5 +17,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err) => process.exit(reportTrainError(err)),
+  (err) => process.exit(reportCommandError(err, processIO.stderr)),
 );

@@ -1,10 +1,11 @@
 /**
  * Flags of the assignments' scripts (`npm run -w @course/assignment-… start -- …`):
- * the small pieces every script needs, in one place.
+ * Node's parseArgs for the flags, the kit's value parsers for their values.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '@course/models';
+import { integerIn, type ValueParser } from './values.js';
 
 /** A script's flags: `--name VALUE` (string) or `--name` (boolean), optionally with a one-letter alias. */
 export type ScriptFlags = Record<string, { type: 'string' | 'boolean'; short?: string }>;
@@ -27,13 +28,22 @@ export function parseScriptArgs<O extends ScriptFlags>(
   }
 }
 
+/**
+ * `value` (a flag's text, undefined when the flag was not given) through one of the
+ * kit's value parsers; a bad value is an InputError `FLAG: found "X", expected …`.
+ */
+export function scriptFlag<T>(flag: string, value: string | undefined, parse: ValueParser<T>): T | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parse(value);
+  } catch (err) {
+    throw new InputError(`${flag}: found "${value}", ${(err as Error).message}`);
+  }
+}
+
 /** The integer ≥ 1 given to `flag`, or undefined when the flag was not given. */
 export function positiveIntegerFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InputError(`${flag}: found "${value}", expected an integer ≥ 1`);
-  return n;
+  return scriptFlag(flag, value, integerIn(1));
 }
 
 /**
