@@ -5,10 +5,16 @@
  *   scores  = q·kᵀ / sqrt(d_k)            [B, H, Tq, Tk]
  *   scores += mask (0 keep, -inf drop)    causal and/or padding
  *   weights = softmax(scores, last axis)
+ *   weights = dropout(weights)            training only (BERT's attention_probs_dropout_prob)
  *   out     = weights·v                   [B, H, Tq, d_v]
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedCausalAttention, fusedScaledSoftmax, nativeActive } from './kernels/native/index.js';
+import {
+  fusedCausalAttention,
+  fusedEncoderAttention,
+  fusedScaledSoftmax,
+  nativeActive,
+} from './kernels/native/index.js';
 import { linear } from './layers.js';
 
 export interface AttentionOptions {
@@ -16,6 +22,14 @@ export interface AttentionOptions {
   causal?: boolean;
   /** [B, Tk], 1 for a real token, 0 for padding; padded keys get no weight. */
   paddingMask?: tf.Tensor2D;
+  /** Dropout on the attention weights (rate in [0, 1), mask seed); the weights returned are the dropped ones. */
+  dropout?: { rate: number; seed: number };
+}
+
+/** Inverted dropout of attention weights, when asked for. */
+function dropWeights(weights: tf.Tensor4D, opts: AttentionOptions): tf.Tensor4D {
+  const rate = opts.dropout?.rate ?? 0;
+  return rate > 0 ? (tf.dropout(weights, rate, undefined, opts.dropout!.seed) as tf.Tensor4D) : weights;
 }
 
 /** Additive mask [T, T]: 0 on and below the diagonal, -inf above. */
@@ -48,7 +62,7 @@ export function scaledDotProductAttention(
       const drop = tf.mul(tf.sub(1, tf.cast(opts.paddingMask, 'float32')), -1e9); // [B,Tk]
       scores = tf.add(scores, tf.reshape(drop, [B, 1, 1, Tk]));
     }
-    const weights = tf.softmax(scores) as tf.Tensor4D;
+    const weights = dropWeights(tf.softmax(scores) as tf.Tensor4D, opts);
     const output = tf.matMul(weights, v) as tf.Tensor4D; // [B,H,Tq,dv]
     return { output, weights };
   });
@@ -74,7 +88,8 @@ function nativeAttention(
       const drop = tf.mul(tf.sub(1, tf.cast(opts.paddingMask, 'float32')), -1e9); // [B,Tk]
       scores = tf.add(scores, tf.reshape(drop, [B, 1, 1, Tk]));
     }
-    const weights = fusedScaledSoftmax(scores, 1 / Math.sqrt(d), opts.causal === true) as tf.Tensor4D;
+    const softmax = fusedScaledSoftmax(scores, 1 / Math.sqrt(d), opts.causal === true) as tf.Tensor4D;
+    const weights = dropWeights(softmax, opts);
     return { output: tf.matMul(weights, v) as tf.Tensor4D, weights };
   });
 }
@@ -151,6 +166,7 @@ export function multiHeadAttention(
       {
         causal: opts.causal,
         paddingMask: opts.paddingMask,
+        dropout: opts.dropout,
       },
     ); // [B, H, T, C/H]
     const y = tf.reshape(mergeHeads(output), [B * T, C]) as tf.Tensor2D;
@@ -182,6 +198,41 @@ export function causalSelfAttention(
       3 * C,
     ]) as tf.Tensor3D;
     const y = tf.reshape(fusedCausalAttention(qkv, heads), [B * T, C]) as tf.Tensor2D;
+    return tf.reshape(linear(y, w.proj.weight, w.proj.bias), [B, T, C]) as tf.Tensor3D;
+  });
+}
+
+/**
+ * BERT's bidirectional self-attention, output only: x [B, T, C] -> [B, T, C],
+ * padded keys masked, dropout on the probabilities when `dropout` is given.
+ * The same as multiHeadAttention(x, w, {heads, paddingMask, dropout}).output
+ * (up to the dropout mask's random draws); on the native backend q, k, v come
+ * from one joint projection (three separate weights are concatenated into
+ * [3C, C]) and the part between the projections is one kernel each way
+ * (fusedEncoderAttention), reading q, k, v in place.
+ */
+export function encoderSelfAttention(
+  x: tf.Tensor3D,
+  w: MultiHeadAttentionWeights,
+  heads: number,
+  opts: Omit<AttentionOptions, 'causal'> = {},
+): tf.Tensor3D {
+  if (!nativeActive()) return multiHeadAttention(x, w, { heads, ...opts }).output;
+  const [B, T, C] = x.shape;
+  if (!Number.isInteger(heads) || heads < 1 || C % heads !== 0) {
+    throw new Error(`multi-head attention: ${C} channels do not split into ${heads} heads`);
+  }
+  return tf.tidy(() => {
+    const joint: Projection =
+      'qkv' in w
+        ? w.qkv
+        : {
+            weight: tf.concat([w.q.weight, w.k.weight, w.v.weight], 0) as tf.Tensor2D,
+            bias: w.q.bias && w.k.bias && w.v.bias ? tf.concat([w.q.bias, w.k.bias, w.v.bias]) : undefined,
+          };
+    const rows = tf.reshape(x, [B * T, C]) as tf.Tensor2D;
+    const qkv = tf.reshape(linear(rows, joint.weight, joint.bias), [B, T, 3 * C]) as tf.Tensor3D;
+    const y = tf.reshape(fusedEncoderAttention(qkv, heads, opts), [B * T, C]) as tf.Tensor2D;
     return tf.reshape(linear(y, w.proj.weight, w.proj.bias), [B, T, C]) as tf.Tensor3D;
   });
 }

@@ -6,6 +6,7 @@ export {
   attentionSteps,
   causalMask,
   causalSelfAttention,
+  encoderSelfAttention,
   type MultiHeadAttentionOptions,
   type MultiHeadAttentionWeights,
   mergeHeads,
@@ -47,6 +48,7 @@ export {
   bertModelTensors,
   loadBertFolder,
   loadBertSafetensors,
+  readBertSafetensors,
   saveBertFolder,
   saveBertSafetensors,
 } from './bert/hf.js';

@@ -109,8 +109,8 @@ describe('safetensors validation names the file and tensor', () => {
     ['not an object', build('[1,2]', 0), /header: found "\[1,2\]", expected a JSON object starting/],
     [
       'unsupported dtype',
-      build('{"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}', 4),
-      /bad\.safetensors: tensor "w": dtype: found F16, expected F32/,
+      build('{"w":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}', 16),
+      /bad\.safetensors: tensor "w": dtype: found I64, expected F32, F16 or BF16/,
     ],
     [
       'unknown dtype',

@@ -32,8 +32,10 @@ export interface BertConfig {
   typeVocab: number;
   /** LayerNorm epsilon (1e-12 in BERT). */
   layerNormEps: number;
-  /** Dropout on embeddings, attention output and feed-forward output while training. */
+  /** Dropout on embeddings, attention output and feed-forward output while training (hidden_dropout_prob). */
   dropout: number;
+  /** Dropout on the attention probabilities while training (attention_probs_dropout_prob), as HF's BertSelfAttention. */
+  attentionDropout: number;
 }
 
 /** bert-base-uncased's sizes. */
@@ -47,15 +49,20 @@ export const BERT_BASE: BertConfig = {
   typeVocab: 2,
   layerNormEps: 1e-12,
   dropout: 0.1,
+  attentionDropout: 0.1,
 };
 
 /** The course's small BERT (Turc et al.'s BERT-Mini: 4 layers, 256 channels, 4 heads). */
 export const BERT_MINI: BertConfig = { ...BERT_BASE, hidden: 256, layers: 4, heads: 4, intermediate: 1024 };
 
-/** A config from BERT_BASE's defaults and `sizes`, checked; intermediate defaults to 4·hidden. */
+/**
+ * A config from BERT_BASE's defaults and `sizes`, checked; intermediate defaults
+ * to 4·hidden and attentionDropout to `dropout` (both 0.1 in BERT's configs).
+ */
 export function bertConfig(sizes: Partial<BertConfig>): BertConfig {
   const hidden = sizes.hidden ?? BERT_BASE.hidden;
-  const config: BertConfig = { ...BERT_BASE, intermediate: 4 * hidden, ...sizes };
+  const attentionDropout = sizes.dropout ?? BERT_BASE.attentionDropout;
+  const config: BertConfig = { ...BERT_BASE, intermediate: 4 * hidden, attentionDropout, ...sizes };
   for (const key of [
     'vocabSize',
     'hidden',
@@ -77,8 +84,10 @@ export function bertConfig(sizes: Partial<BertConfig>): BertConfig {
   if (!(config.layerNormEps > 0)) {
     throw new InputError(`BERT config: layerNormEps: found ${config.layerNormEps}, expected a number > 0`);
   }
-  if (!(config.dropout >= 0 && config.dropout < 1)) {
-    throw new InputError(`BERT config: dropout: found ${config.dropout}, expected a number in [0, 1)`);
+  for (const key of ['dropout', 'attentionDropout'] as const) {
+    if (!(config[key] >= 0 && config[key] < 1)) {
+      throw new InputError(`BERT config: ${key}: found ${config[key]}, expected a number in [0, 1)`);
+    }
   }
   return config;
 }

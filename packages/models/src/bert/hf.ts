@@ -10,21 +10,53 @@
  * Names are BertModel's. Also read: a 'bert.' prefix (BertForPreTraining,
  * BertForSequenceClassification, … save the encoder under it; their heads,
  * 'cls.*' and 'classifier.*', are skipped), the TF-era LayerNorm names
- * 'gamma'/'beta' for 'weight'/'bias', and the 'embeddings.position_ids'
- * buffer (skipped). We write BertModel's names with metadata {"format": "pt"},
- * as transformers' save_pretrained does.
+ * 'gamma'/'beta' for 'weight'/'bias', F16/BF16 exports (widened to float32
+ * exactly), and the integer buffers 'embeddings.position_ids' (I64 in
+ * bert-base-uncased's model.safetensors: arange(P), not a parameter) and
+ * 'embeddings.token_type_ids': skipped, with a note. Any other non-float
+ * tensor is an error naming it. We write BertModel's names with metadata
+ * {"format": "pt"}, as transformers' save_pretrained does.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatError, InputError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil.js';
-import { readSafetensors, type SafetensorsTensor, writeSafetensors } from '../weights/safetensors.js';
+import {
+  readSafetensors,
+  type SafetensorsFile,
+  type SafetensorsTensor,
+  writeSafetensors,
+} from '../weights/safetensors.js';
 import { type BertConfig, bertConfig } from './config.js';
 import { Bert } from './model.js';
 import { WordPieceTokenizer } from './wordpiece.js';
 
 /** Heads of the BertFor… classes and buffers: present in real checkpoints, not part of BertModel's weights. */
 const SKIPPED = [/^cls\./, /^classifier\./, /^qa_outputs\./, /position_ids$/];
+
+/** Registered buffers transformers saves next to the weights (integer index tensors, not parameters). */
+const BUFFERS = [/(^|\.)position_ids$/, /(^|\.)token_type_ids$/];
+
+/** safetensors' `skip` for BERT checkpoints: integer buffers are left out, any other non-float tensor is an error. */
+export function isBertBuffer(name: string): boolean {
+  return BUFFERS.some((re) => re.test(name));
+}
+
+/** One line per skipped buffer: 'FILE: tensor NAME: I64 [512] buffer skipped (not a parameter)'. */
+export function skippedNotes(file: SafetensorsFile, path: string): string[] {
+  return file.skipped.map(
+    (t) => `${path}: tensor ${t.name}: ${t.dtype} [${t.shape}] buffer skipped (not a parameter)`,
+  );
+}
+
+/** A BERT checkpoint's float tensors (F16/BF16 widened) and notes on the buffers left out. */
+export function readBertSafetensors(path: string): {
+  tensors: Map<string, SafetensorsTensor>;
+  notes: string[];
+} {
+  const file = readSafetensors(path, { skip: isBertBuffer });
+  return { tensors: file.tensors, notes: skippedNotes(file, path) };
+}
 
 /** A checkpoint tensor's name as BertModel names it (prefix and old LayerNorm names mapped). */
 export function bertModelName(name: string): string {
@@ -49,9 +81,14 @@ export function bertModelTensors(
   return out;
 }
 
-/** Loads `model.safetensors` (BertModel layout) into `model`; extra tensors are an error naming them. */
-export function loadBertSafetensors(model: Bert, path: string): void {
-  loadMapped(model, bertModelTensors(readSafetensors(path).tensors, path), path);
+/**
+ * Loads `model.safetensors` (BertModel layout) into `model`; extra tensors are
+ * an error naming them. Returns the notes on skipped buffers.
+ */
+export function loadBertSafetensors(model: Bert, path: string): string[] {
+  const { tensors, notes } = readBertSafetensors(path);
+  loadMapped(model, bertModelTensors(tensors, path), path);
+  return notes;
 }
 
 function loadMapped(model: Bert, tensors: ReadonlyMap<string, SafetensorsTensor>, path: string): void {
@@ -122,6 +159,8 @@ export function bertConfigFromHf(json: unknown, file: string): BertConfig {
   }
   const dropout = o.hidden_dropout_prob;
   if (typeof dropout === 'number') sizes.dropout = dropout;
+  const attentionDropout = o.attention_probs_dropout_prob;
+  if (typeof attentionDropout === 'number') sizes.attentionDropout = attentionDropout;
   try {
     return bertConfig(sizes);
   } catch (err) {
@@ -133,7 +172,7 @@ export function bertConfigFromHf(json: unknown, file: string): BertConfig {
 export function bertConfigToHf(config: BertConfig): Record<string, unknown> {
   return {
     architectures: ['BertModel'],
-    attention_probs_dropout_prob: config.dropout,
+    attention_probs_dropout_prob: config.attentionDropout,
     hidden_act: 'gelu',
     hidden_dropout_prob: config.dropout,
     hidden_size: config.hidden,
@@ -169,6 +208,8 @@ export interface BertFolder {
   config: BertConfig;
   tokenizer: WordPieceTokenizer;
   model: Bert;
+  /** What was read but left out (integer buffers such as embeddings.position_ids), one line each. */
+  notes: string[];
 }
 
 /**
@@ -193,7 +234,8 @@ export function loadBertFolder(dir: string): BertFolder {
     );
   }
   const weightsPath = join(dir, 'model.safetensors');
-  const tensors = bertModelTensors(readSafetensors(weightsPath).tensors, weightsPath);
+  const read = readBertSafetensors(weightsPath);
+  const tensors = bertModelTensors(read.tensors, weightsPath);
   const model = new Bert(config, { pooler: tensors.has('pooler.dense.weight'), init: false });
   try {
     loadMapped(model, tensors, weightsPath);
@@ -201,7 +243,7 @@ export function loadBertFolder(dir: string): BertFolder {
     model.dispose();
     throw err;
   }
-  return { config, tokenizer, model };
+  return { config, tokenizer, model, notes: read.notes };
 }
 
 /** Writes config.json, vocab.txt and model.safetensors (with `extra` tensors, if any) into `dir` (created if needed). */

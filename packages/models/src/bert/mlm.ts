@@ -23,6 +23,7 @@ import { InputError } from '../errors.js';
 import { crossEntropyPerRow, layerNorm, linear } from '../layers.js';
 import { MT19937 } from '../rand/mt19937.js';
 import { readSafetensors, type SafetensorsTensor } from '../weights/safetensors.js';
+import { isBertBuffer } from './hf.js';
 import {
   BERT_INIT_STD,
   type Bert,
@@ -193,7 +194,7 @@ export class BertMlmHead {
 
   /** Loads the head from a model.safetensors holding cls.predictions.*. */
   loadFile(path: string): void {
-    this.load(readSafetensors(path).tensors, path);
+    this.load(readSafetensors(path, { skip: isBertBuffer }).tensors, path);
   }
 
   dispose(): void {

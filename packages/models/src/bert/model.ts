@@ -5,17 +5,19 @@
  *
  *   x = dropout(LN(word[ids] + position[0..T) + token_type[types]))      [B·T, C]
  *   per layer (post-LayerNorm):
- *     a = attention(x) with separate q, k, v, padding masked             [B·T, C]
+ *     a = attention(x) with separate q, k, v, padding masked,            [B·T, C]
+ *         dropout on its probabilities (attention_probs_dropout_prob)
  *     x = LN(x + dropout(dense(a)))
  *     x = LN(x + dropout(W_out·gelu_erf(W_in·x + b_in) + b_out))        via [B·T, I]
  *   pooled = tanh(W_p·x[CLS] + b_p)                                      [B, C]
  *
- * Dropout applies to the embeddings and to each sub-layer's output while
- * training; BERT's dropout on the attention probabilities is not applied
- * (multiHeadAttention has no dropout hook).
+ * Dropout applies to the embeddings, to each sub-layer's output and (at its
+ * own rate) to the attention probabilities while training, as Hugging Face's
+ * BertModel; none at eval. On the native backend the attention between the
+ * projections is one fused kernel each way (encoderSelfAttention).
  */
 import * as tf from '@tensorflow/tfjs';
-import { multiHeadAttention, type Projection } from '../attention.js';
+import { encoderSelfAttention, type Projection } from '../attention.js';
 import { InputError } from '../errors.js';
 import { layerNorm, linear } from '../layers.js';
 import { MT19937 } from '../rand/mt19937.js';
@@ -149,8 +151,18 @@ export class Bert {
   private dropout(x: tf.Tensor, opts: BertRunOptions): tf.Tensor {
     const rate = this.config.dropout;
     if (!opts.training || rate === 0) return x;
+    return tf.dropout(x, rate, undefined, this.nextSeed());
+  }
+
+  private nextSeed(): number {
     this.dropoutSeed = (this.dropoutSeed + 1) % 2147483647;
-    return tf.dropout(x, rate, undefined, this.dropoutSeed);
+    return this.dropoutSeed;
+  }
+
+  /** Attention-probability dropout for one layer's call: a rate and a fresh seed while training, else none. */
+  private attentionDropout(opts: BertRunOptions): { rate: number; seed: number } | undefined {
+    const rate = this.config.attentionDropout;
+    return opts.training && rate > 0 ? { rate, seed: this.nextSeed() } : undefined;
   }
 
   /** Embedding output (after LayerNorm and dropout): [B, T] ids -> [B, T, C]. SMART perturbs this. */
@@ -184,9 +196,9 @@ export class Bert {
     return tf.tidy(() => {
       let h = tf.reshape(x, [B * T, C]) as tf.Tensor2D; // [B·T, C]
       for (const layer of this.layers) {
-        const { output } = multiHeadAttention(tf.reshape(h, [B, T, C]) as tf.Tensor3D, layer.attention, {
-          heads,
+        const output = encoderSelfAttention(tf.reshape(h, [B, T, C]) as tf.Tensor3D, layer.attention, heads, {
           paddingMask: attentionMask,
+          dropout: this.attentionDropout(opts),
         }); // [B, T, C]
         const attended = this.dropout(tf.reshape(output, [B * T, C]), opts);
         h = layerNorm(tf.add(h, attended), layer.ln1[0], layer.ln1[1], eps) as tf.Tensor2D;

@@ -14,8 +14,19 @@
  * to a multiple of 8 bytes so the data starts 8-byte aligned. The reference
  * keeps metadata in a hash map (no fixed order); we sort its keys.
  *
- * Only F32 tensors are read and written (tfjs variables are float32). Every
- * field is validated on read; errors name the file and the tensor.
+ * F32 tensors are written (tfjs variables are float32). Read: F32 as is, and
+ * F16 / BF16 (half-precision exports) widened to float32, which is exact:
+ *
+ *   BF16  bits b (16)       -> float32 bits b << 16 (BF16 is float32's top half)
+ *   F16   sign s, exponent e (5, bias 15), mantissa m (10)
+ *         e = 0:  (−1)^s · m · 2^−24               (subnormal; 0 when m = 0)
+ *         e = 31: ±Infinity (m = 0) or NaN
+ *         else:   (−1)^s · (1 + m/1024) · 2^(e−15)
+ *
+ * Other dtypes (integer buffers such as BERT's I64 `embeddings.position_ids`)
+ * are an error naming the tensor, unless the caller's `skip` accepts the name:
+ * such tensors are left out and listed in `skipped`. Every field is validated
+ * on read; errors name the file and the tensor.
  */
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -33,11 +44,21 @@ export interface SafetensorsFile {
   tensors: Map<string, SafetensorsTensor>;
   /** The `__metadata__` map ({} when absent). */
   metadata: Record<string, string>;
+  /** Tensors left out because `skip` accepted them (non-float buffers), in file order. */
+  skipped: { name: string; dtype: string; shape: number[] }[];
 }
+
+export interface SafetensorsReadOptions {
+  /** Called for a tensor of a dtype other than F32, F16, BF16: true leaves it out (listed in `skipped`), false is an error. */
+  skip?: (name: string, dtype: string) => boolean;
+}
+
+/** The float dtypes read (as float32). */
+const FLOAT_DTYPES = ['F32', 'F16', 'BF16'];
 
 /** The reference reader refuses headers above 100 MB. */
 const MAX_HEADER_BYTES = 100_000_000;
-/** Every dtype the format defines, with its size in bytes (we read and write F32 only). */
+/** Every dtype the format defines, with its size in bytes (we write F32 and read F32, F16, BF16). */
 const DTYPE_BYTES: Record<string, number> = {
   BOOL: 1,
   U8: 1,
@@ -112,7 +133,11 @@ export function encodeSafetensors(
 }
 
 /** Parses and validates a whole file's bytes; `file` names it in errors. */
-export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  file: string,
+  opts: SafetensorsReadOptions = {},
+): SafetensorsFile {
   if (bytes.length < 8)
     throw formatError(file, 'length', `${bytes.length} bytes`, 'at least 8 (the header length)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -152,7 +177,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
   }
 
   const metadata: Record<string, string> = {};
-  const entries: { name: string; shape: number[]; begin: number; end: number }[] = [];
+  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === METADATA_KEY) {
       if (info === null || typeof info !== 'object' || Array.isArray(info)) {
@@ -194,19 +219,50 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
   }
 
   const tensors = new Map<string, SafetensorsTensor>();
+  const skipped: SafetensorsFile['skipped'] = [];
   for (const e of entries) {
-    const data = new Float32Array((e.end - e.begin) / 4);
-    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(dataStart + e.begin + 4 * i, true);
+    if (!FLOAT_DTYPES.includes(e.dtype)) {
+      if (opts.skip?.(e.name, e.dtype)) {
+        skipped.push({ name: e.name, dtype: e.dtype, shape: e.shape });
+        continue;
+      }
+      throw formatError(
+        file,
+        `tensor "${e.name}": dtype`,
+        e.dtype,
+        'F32, F16 or BF16 (save with tensor.float() in PyTorch; integer and other dtypes are not read here)',
+      );
+    }
+    const at = dataStart + e.begin;
+    const data = new Float32Array((e.end - e.begin) / DTYPE_BYTES[e.dtype]);
+    if (e.dtype === 'F32') {
+      for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(at + 4 * i, true);
+    } else if (e.dtype === 'BF16') {
+      const bits = new Uint32Array(data.buffer);
+      for (let i = 0; i < data.length; i++) bits[i] = view.getUint16(at + 2 * i, true) << 16;
+    } else {
+      for (let i = 0; i < data.length; i++) data[i] = halfToFloat(view.getUint16(at + 2 * i, true));
+    }
     tensors.set(e.name, { shape: e.shape, data });
   }
-  return { tensors, metadata };
+  return { tensors, metadata, skipped };
+}
+
+/** IEEE half-precision bits -> its value (exact in float32; the formula in the file comment). */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 31) return m === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 function tensorInfo(
   file: string,
   name: string,
   info: unknown,
-): { shape: number[]; begin: number; end: number } {
+): { dtype: string; shape: number[]; begin: number; end: number } {
   const where = `tensor "${name}"`;
   if (info === null || typeof info !== 'object' || Array.isArray(info)) {
     throw formatError(file, where, JSON.stringify(info), 'an object {dtype, shape, data_offsets}');
@@ -224,14 +280,6 @@ function tensorInfo(
       `${where}: dtype`,
       JSON.stringify(dtype),
       `one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
-    );
-  }
-  if (dtype !== 'F32') {
-    throw formatError(
-      file,
-      `${where}: dtype`,
-      dtype,
-      'F32 (save with tensor.float() in PyTorch; other dtypes are not supported here)',
     );
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
@@ -260,7 +308,7 @@ function tensorInfo(
       `${count * DTYPE_BYTES[dtype]} bytes for ${dtype} shape [${shape}]`,
     );
   }
-  return { shape: shape as number[], begin, end };
+  return { dtype, shape: shape as number[], begin, end };
 }
 
 /** Writes a safetensors file atomically. */
@@ -272,14 +320,14 @@ export function writeSafetensors(
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
-export function readSafetensors(path: string): SafetensorsFile {
+export function readSafetensors(path: string, opts: SafetensorsReadOptions = {}): SafetensorsFile {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (err) {
     throw new InputError(`${path}: cannot read: ${(err as Error).message}`);
   }
-  return decodeSafetensors(bytes, path);
+  return decodeSafetensors(bytes, path, opts);
 }
 
 /** A module's variables under their names (values copied out of tfjs). */

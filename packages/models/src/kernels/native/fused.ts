@@ -20,6 +20,8 @@ export const SCALED_SOFTMAX = 'CourseScaledSoftmax';
 export const SCALED_SOFTMAX_GRAD = 'CourseScaledSoftmaxGrad';
 export const CAUSAL_ATTENTION = 'CourseCausalAttention';
 export const CAUSAL_ATTENTION_GRAD = 'CourseCausalAttentionGrad';
+export const ENCODER_ATTENTION = 'CourseEncoderAttention';
+export const ENCODER_ATTENTION_GRAD = 'CourseEncoderAttentionGrad';
 export const LSTM_SEQUENCE = 'CourseLstmSequence';
 export const LSTM_SEQUENCE_GRAD = 'CourseLstmSequenceGrad';
 
@@ -152,6 +154,51 @@ function causalAttentionGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
 
 const NO_MASK = new Float32Array(0);
 
+interface EncoderAttentionAttrs {
+  heads: number;
+  rate: number;
+  seed: number;
+}
+
+// qkv [B, T, 3C], optional mask [B, T], attrs heads, rate, seed -> y [B, T, C], att [B, H, T, T]
+function encoderAttention({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { qkv, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const nb = backend as NativeBackend;
+  const [B, T, C3] = qkv!.shape;
+  const C = C3 / 3;
+  const { heads, rate, seed } = attrs as unknown as EncoderAttentionAttrs;
+  const H = Number(heads);
+  const y = nb.allocFloat32(B * T * C);
+  const att = nb.allocFloat32(B * H * T * T);
+  const mv = mask ? floats(nb, mask)[0] : NO_MASK;
+  nativeAddon().encoderAttentionForward(
+    y,
+    att,
+    floats(nb, qkv!)[0],
+    mv,
+    B,
+    T,
+    C,
+    H,
+    Number(rate),
+    Number(seed),
+  );
+  return [nb.output(y, [B, T, C]), nb.output(att, [B, H, T, T])];
+}
+
+function encoderAttentionGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { dy, att, qkv, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const nb = backend as NativeBackend;
+  const [B, T, C3] = qkv!.shape;
+  const H = att!.shape[1];
+  const { rate, seed } = attrs as unknown as EncoderAttentionAttrs;
+  const dqkv = nb.allocFloat32(B * T * C3);
+  const [dyv, av, qv] = floats(nb, dy!, att!, qkv!);
+  const mv = mask ? floats(nb, mask)[0] : NO_MASK;
+  nativeAddon().encoderAttentionBackward(dqkv, dyv, av, qv, mv, B, T, C3 / 3, H, Number(rate), Number(seed));
+  return nb.output(dqkv, qkv!.shape);
+}
+
 // xw [B, T, 4H], U [H, 4H], optional mask [B, T] -> hs, cs [B, T, H], gates [B, T, 4H]
 function lstmSequence({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   const { xw, U, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
@@ -192,6 +239,8 @@ export const FUSED_KERNELS: Record<string, tf.KernelFunc> = {
   [SCALED_SOFTMAX_GRAD]: scaledSoftmaxGrad as tf.KernelFunc,
   [CAUSAL_ATTENTION]: causalAttention as tf.KernelFunc,
   [CAUSAL_ATTENTION_GRAD]: causalAttentionGrad as tf.KernelFunc,
+  [ENCODER_ATTENTION]: encoderAttention as tf.KernelFunc,
+  [ENCODER_ATTENTION_GRAD]: encoderAttentionGrad as tf.KernelFunc,
   [LSTM_SEQUENCE]: lstmSequence as tf.KernelFunc,
   [LSTM_SEQUENCE_GRAD]: lstmSequenceGrad as tf.KernelFunc,
 };
@@ -290,6 +339,46 @@ export function fusedCausalAttention(qkv: tf.Tensor3D, heads: number): tf.Tensor
     };
   });
   return op(qkv);
+}
+
+export interface EncoderAttentionOptions {
+  /** [B, T], 1 for a real token, 0 for padding: padded keys get probability 0. */
+  paddingMask?: tf.Tensor2D;
+  /** Dropout on the attention probabilities: rate in [0, 1) and the mask's seed (an integer). */
+  dropout?: { rate: number; seed: number };
+}
+
+/**
+ * Bidirectional (encoder) self-attention from the joint projection: qkv [B, T, 3C]
+ * -> y [B, T, C] (heads merged), dropout(softmax(q·kᵀ/√hs over the real keys))·v per
+ * head; a sequence with no real key gives 0 (and no gradient). Native kernels
+ * each way; the dropout mask is a hash of (seed, position), regenerated in the backward.
+ */
+export function fusedEncoderAttention(
+  qkv: tf.Tensor3D,
+  heads: number,
+  opts: EncoderAttentionOptions = {},
+): tf.Tensor3D {
+  const rate = opts.dropout?.rate ?? 0;
+  const seed = rate > 0 ? Math.trunc(opts.dropout!.seed) >>> 0 : 0;
+  if (!(rate >= 0 && rate < 1)) throw new Error(`attention dropout: rate ${rate} is not in [0, 1)`);
+  const keep = opts.paddingMask ? tf.cast(opts.paddingMask, 'float32') : undefined;
+  const attrs = { heads, rate, seed };
+  const op = customGrad<(x: tf.Tensor3D) => tf.Tensor3D>((x: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    const [y, att] = run<tf.Tensor[]>(ENCODER_ATTENTION, keep ? { qkv: x, mask: keep } : { qkv: x }, attrs);
+    save(keep ? [att, x, keep] : [att, x]);
+    return {
+      value: y as tf.Tensor3D,
+      gradFunc: (dy: tf.Tensor3D, [a, q, m]: tf.Tensor[]) => [
+        run<tf.Tensor>(
+          ENCODER_ATTENTION_GRAD,
+          m ? { dy, att: a, qkv: q, mask: m } : { dy, att: a, qkv: q },
+          attrs,
+        ),
+      ],
+    };
+  });
+  return op(qkv); // keep (the float mask) is saved for the backward: the caller's tidy frees it
 }
 
 /**

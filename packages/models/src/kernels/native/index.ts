@@ -133,7 +133,9 @@ export function nativeAdamWInPlace(
 }
 
 export {
+  type EncoderAttentionOptions,
   fusedCausalAttention,
+  fusedEncoderAttention,
   fusedGelu,
   fusedLayerNorm,
   fusedLinear,
