@@ -7,9 +7,9 @@
  *   the trainer's AdamW (lr 1e-4, decoupled weight decay 0.01 on the 2-D
  *   tensors); B 16 random sequences of T 128, no padding, token types 0.
  * One step = forward + backward (tf.variableGrads) + update + reading the
- * loss back. Differences from torch's step: dropout on the attention
- * probabilities is not applied (multiHeadAttention has no dropout hook),
- * AdamW's β2 is llm.c's 0.95 (same work), torch decays every tensor.
+ * loss back. Dropout 0.1 applies to the attention probabilities too, as in
+ * torch's step. Differences from torch's step: AdamW's β2 is llm.c's 0.95
+ * (same work), torch decays every tensor.
  */
 import { Bert, bertConfig, bertParameterCount, crossEntropyPerRow, linear, MT19937 } from '@course/models';
 import { AdamW } from '@course/trainer';
