@@ -2,13 +2,15 @@
  * `npm run bench` as a user runs it (a real subprocess: JSON lines, exit codes,
  * flag messages) and the pure line/table helpers on given numbers. No timing
  * is asserted: only that the numbers are there and finite. The subprocess
- * tests need the build of models and trainer (`npm test` builds first).
+ * tests need the build of models and trainer (`npm test` builds first) and fail,
+ * saying so, without it.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { requireBuilt } from '../../scripts/require-built.js';
 import { torchEnv } from '../reference.mjs';
 import { anchorFields, formatNumber, markdownTable, ratioVsTorch, referenceLine } from '../report.mjs';
 
@@ -16,9 +18,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BENCH = join(ROOT, 'bench', 'index.mjs');
 const TORCH_SCRIPT = join(ROOT, 'bench', 'torch_reference.py');
 const PYTHON = '/usr/bin/python3';
-const built = ['models', 'trainer'].every((p) => existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')));
-if (!built)
-  console.warn('bench.test.ts: subprocess tests skipped: packages/{models,trainer}/dist is missing');
+const BUILT = ['models', 'trainer'].map((p) => join(ROOT, 'packages', p, 'dist', 'index.js'));
 
 function run(
   command: string,
@@ -47,7 +47,8 @@ function jsonLines(stdout: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l));
 }
 
-describe.skipIf(!built).concurrent('npm run bench (subprocess)', () => {
+describe.concurrent('npm run bench (subprocess)', () => {
+  beforeAll(() => requireBuilt(...BUILT));
   test('mlp-digits on cpu, --reference torch without python: one line, finite fields, torch null', async () => {
     const { status, stdout, stderr } = await run(
       process.execPath,
@@ -167,7 +168,7 @@ describe('bench lines and the --reference table', () => {
     });
     expect(env.OPENBLAS_CORETYPE).toBe('Haswell'); // only the child's copy changes
     expect(torchEnv('as-is', env, () => false).env).toEqual(env);
-    const missing = torchEnv('tuned', env, (p: string) => !p.endsWith('openblas-openmp')).missing;
+    const missing = torchEnv('tuned', env, (p) => !String(p).endsWith('openblas-openmp')).missing;
     expect(missing).toEqual(['/usr/lib/x86_64-linux-gnu/openblas-openmp (libopenblas0-openmp)']);
   });
 

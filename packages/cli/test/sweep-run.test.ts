@@ -35,7 +35,7 @@ const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 const trainSteps = (dir: string) =>
   parseMainLog(readFileSync(join(dir, 'main.log'), 'utf8')).train.map((e) => e.step);
 const ledgerRuns = (ledger: string, dir: string) =>
-  (readJson(ledger).runs as { outputDir: string }[]).filter((r) => r.outputDir === dir);
+  (readJson(ledger).runs as { outputDir: string; actualUsd: number }[]).filter((r) => r.outputDir === dir);
 
 describe('course sweep --config (running the trials)', () => {
   test('a grid of 2 trials: run folders, sweep.json, the tuning table, the plot, the best LR', async () => {
@@ -116,7 +116,7 @@ describe('course sweep: successive halving and the budget', () => {
     const row = readFileSync(join(out, 'table.md'), 'utf8')
       .split('\n')
       .find((l) => l.startsWith(`| ${promoted.key} |`));
-    const entries = ledgerRuns(ledger, join(out, promoted.key)) as { actualUsd: number }[];
+    const entries = ledgerRuns(ledger, join(out, promoted.key));
     expect(promoted.spentUsd).toBeCloseTo(entries[0].actualUsd + entries[1].actualUsd, 12);
     expect(row?.split('|').map((c) => c.trim())[9]).toBe(formatDollars(promoted.spentUsd));
     expect(state.stepsSaved).toBe(4);

@@ -2,19 +2,19 @@
  * The installed `course-grade` (the committed shim bin/course-grade.js running the
  * compiled program) as a TA or Gradescope's run_autograder runs it: results.json on
  * stdout and exit 0; exit 2 with the file and JSON pointer for a bad spec, no stack trace.
- * Needs the build (`npm test` builds first); skipped, and says so, without it.
+ * Needs the build (`npm test` builds first); fails, saying so, without it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { requireBuilt } from '../../../scripts/require-built.js';
 import { tempDir } from './helpers/submissions.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SHIM = join(HERE, '..', 'bin', 'course-grade.js');
-const built = existsSync(join(HERE, '..', 'dist', 'bin', 'course-grade.js'));
-if (!built) console.warn('bin.test.ts skipped: packages/grader/dist is missing (run `npm run build`)');
+const BUILT = join(HERE, '..', 'dist', 'bin', 'course-grade.js');
 const ASSIGNMENT = join(HERE, '..', '..', '..', 'assignments', 'gpt2-tuning');
 
 function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -33,7 +33,8 @@ function run(args: string[]): Promise<{ status: number | null; stdout: string; s
   });
 }
 
-describe.skipIf(!built)('course-grade (compiled, in a subprocess)', () => {
+describe('course-grade (compiled, in a subprocess)', () => {
+  beforeAll(() => requireBuilt(BUILT));
   test('grades a submission (exit 0) and refuses a bad spec (exit 2, pointer, no stack)', async () => {
     const bad = join(tempDir(), 'spec.json');
     writeFileSync(

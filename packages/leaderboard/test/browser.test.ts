@@ -21,6 +21,11 @@ import {
   tinyConfig,
 } from './helpers/fixtures.js';
 
+// The page.evaluate callbacks run in chromium; this Node test program has no DOM types, so the
+// little of the DOM they read is declared here (module scope: no DOM globals for the other tests).
+declare const document: { documentElement: { scrollWidth: number } };
+declare const window: { innerWidth: number };
+
 const CHROMIUM = '/usr/bin/chromium';
 const present = existsSync(CHROMIUM);
 if (!present) {

@@ -1,20 +1,14 @@
-/**
- * runLeaderboardDemo, the `npm start` hook: demo students' checkpoints
- * submitted over HTTP, scored by a local worker process, the board printed,
- * shut down with `once`. The worker is the compiled bin: skipped without the build.
- */
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { requireBuilt } from '../../../scripts/require-built.js';
 import { runLeaderboardDemo } from '../src/demo.js';
 import { TINY_ARCH, tempDir, tinyCheckpoint, tinyHeldout } from './helpers/fixtures.js';
 
 const BUILT = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'course-leaderboard.js');
-const built = existsSync(BUILT);
-if (!built) console.warn(`demo.test.ts skipped: ${BUILT} is missing (run \`npm run build\`)`);
 
-describe.skipIf(!built)('runLeaderboardDemo', () => {
+describe('runLeaderboardDemo', () => {
+  beforeAll(() => requireBuilt(BUILT));
   test('submits, waits for scores, prints the URL and the ranked board, shuts down', async () => {
     const dir = tempDir('lb-demo-');
     const held = tinyHeldout(dir);

@@ -153,9 +153,9 @@ describe('whole flow: submit, worker scores, board ranks', () => {
       .sort((a, b) => b.r.hellaswag_acc! - a.r.hellaswag_acc! || a.r.val_loss! - b.r.val_loss!);
     expect(rows.map((r) => r.student)).toEqual(expected.map((e) => e.name));
     expect(rows[0].rank).toBe(1);
-    const [lo, hi] = rows[0].hellaswag_ci95;
-    expect(lo).toBeLessThanOrEqual(rows[0].hellaswag_acc);
-    expect(hi).toBeGreaterThanOrEqual(rows[0].hellaswag_acc);
+    const [lo, hi] = rows[0].hellaswag_ci95!;
+    expect(lo).toBeLessThanOrEqual(rows[0].hellaswag_acc!);
+    expect(hi).toBeGreaterThanOrEqual(rows[0].hellaswag_acc!);
     expect(rows[0].submissions).toBe(1);
     expect(rows[0].max_lr).toBe(6e-4);
     expect(rows[0].spend_usd).toBe(12.5);
@@ -582,14 +582,14 @@ describe('ties, remote workers, private board, CSV', () => {
       );
       runLocalQueue(fresh);
       const board = (await (await fetch(`${fresh.url}/api/leaderboard`)).json()) as { rows: BoardRow[] };
-      const yuri = board.rows.find((r) => r.student === 'yuri');
-      const xena = board.rows.find((r) => r.student === 'xena');
+      const yuri = board.rows.find((r) => r.student === 'yuri')!;
+      const xena = board.rows.find((r) => r.student === 'xena')!;
       expect(yuri.rank).toBe(xena.rank);
       expect(yuri.val_loss).toBe(xena.val_loss);
       const order = board.rows.map((r) => r.student);
       expect(order.indexOf('yuri')).toBe(order.indexOf('xena') - 1);
       // Competition ranking: whoever comes after the tied pair skips a rank.
-      const zed = board.rows.find((r) => r.student === 'zed');
+      const zed = board.rows.find((r) => r.student === 'zed')!;
       expect(zed.rank === 1 || zed.rank === 3).toBe(true);
       // The TA's CSV shows the shared file.
       const csv = await (

@@ -2,26 +2,22 @@
  * Restart safety with the compiled bin as real processes: `serve --workers 1`,
  * jobs queued and one running, then kill -9 of the server and of the worker;
  * after a restart every accepted submission is there and scored exactly once.
- * Needs the build (`npm test` builds first); skipped without it.
+ * Needs the build (`npm test` builds first); fails, saying so, without it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeShard } from '@course/models';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { requireBuilt } from '../../../scripts/require-built.js';
 import { openDatabase } from '../src/db.js';
 import { Store } from '../src/store.js';
 import { cyclicTokens, submit, TINY_ARCH, tempDir, tinyCheckpoint, tinyHeldout } from './helpers/fixtures.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'course-leaderboard.js');
 const BUILT = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'course-leaderboard.js');
-const built = existsSync(BUILT);
-if (!built)
-  console.warn(
-    `restart.test.ts skipped: ${BUILT} is missing (run \`npm run build\`; \`npm test\` builds first)`,
-  );
 
 const dir = tempDir('lb-restart-');
 const dbPath = join(dir, 'class.db');
@@ -95,7 +91,8 @@ afterAll(() => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-describe.skipIf(!built)('kill -9 of server and worker (compiled bin)', () => {
+describe('kill -9 of server and worker (compiled bin)', () => {
+  beforeAll(() => requireBuilt(BUILT));
   test('every accepted submission survives and is scored exactly once', async () => {
     // add-student prints the token as its last line.
     const { status, stdout } = await run(['add-student', 'ann', '--db', dbPath]);

@@ -135,7 +135,7 @@ describe('GPT2 against an independent float64 implementation', () => {
     const optimizer = tf.train.adam(1e-3);
     const x = tf.tensor2d(tokens, undefined, 'int32');
     const y = tf.tensor2d(targets, undefined, 'int32');
-    const step = () => tf.dispose(optimizer.minimize(() => model.loss(x, y), true, model.variables()));
+    const step = () => optimizer.minimize(() => model.loss(x, y), true, model.variables())?.dispose();
     step(); // the optimizer creates its slots on the first step
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) step();

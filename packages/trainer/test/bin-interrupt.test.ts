@@ -4,19 +4,18 @@
  * (status interrupted, wall time, cost; exit 130 / 143, 128 + the signal's
  * number, as a shell reports it); kill -9 leaves the last heartbeat in the
  * ledger, and the next start marks that entry interrupted. Needs the build
- * (`npm test` builds first); skipped without it, like bin.test.ts.
+ * (`npm test` builds first); fails, saying so, without it, like bin.test.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { requireBuilt } from '../../../scripts/require-built.js';
 import { tinyDataDir } from './helpers/tiny-data.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'train_gpt2cu.js');
-const built = existsSync(BIN);
-if (!built) console.warn(`bin-interrupt.test.ts skipped: ${BIN} is missing (run \`npm run build\`)`);
 
 const work = mkdtempSync(join(tmpdir(), 'course-interrupt-'));
 const data = tinyDataDir();
@@ -61,7 +60,8 @@ async function until<T>(what: string, probe: () => T | undefined | null | false)
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 
-describe.skipIf(!built)('train_gpt2cu stopped from outside (compiled bin, as a subprocess)', () => {
+describe('train_gpt2cu stopped from outside (compiled bin, as a subprocess)', () => {
+  beforeAll(() => requireBuilt(BIN));
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],

@@ -1,21 +1,19 @@
 /**
  * The compiled `train_gpt2cu` as a user runs it: exit codes and messages of a
  * real subprocess (2 = bad usage or input, 3 = budget), never a stack trace for
- * a user's mistake. Needs the build (`npm test` builds first); skipped without it.
+ * a user's mistake. Needs the build (`npm test` builds first); fails, saying so, without it.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeShard } from '@course/models';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { requireBuilt } from '../../../scripts/require-built.js';
 import { cyclicTokens, tinyDataDir } from './helpers/tiny-data.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', 'train_gpt2cu.js');
-const built = existsSync(BIN);
-if (!built)
-  console.warn(`bin.test.ts skipped: ${BIN} is missing (run \`npm run build\`; \`npm test\` builds first)`);
 
 const work = mkdtempSync(join(tmpdir(), 'course-bin-'));
 /**
@@ -66,7 +64,8 @@ function expectNoStackTrace(stderr: string) {
   expect(stderr).not.toContain('internal error');
 }
 
-describe.skipIf(!built).concurrent('train_gpt2cu (compiled bin, as a subprocess)', () => {
+describe.concurrent('train_gpt2cu (compiled bin, as a subprocess)', () => {
+  beforeAll(() => requireBuilt(BIN));
   const data = tinyDataDir();
   const dataArgs = ['-i', data.trainPattern, '-j', data.valPattern, '--backend', 'cpu'];
 

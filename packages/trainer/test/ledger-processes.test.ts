@@ -1,19 +1,18 @@
 /**
  * The ledger shared by real processes: several node processes recording runs
  * into one budget.json at the same moment lose none of them. Runs the compiled
- * ledger (`npm test` builds first); skipped without it, like bin.test.ts.
+ * ledger (`npm test` builds first); fails, saying so, without it, like bin.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { requireBuilt } from '../../../scripts/require-built.js';
 import { parseLedger } from '../src/ledger.js';
 
 const LEDGER_JS = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'ledger.js');
-const built = existsSync(LEDGER_JS);
-if (!built) console.warn(`ledger-processes.test.ts skipped: ${LEDGER_JS} is missing (run \`npm run build\`)`);
 
 /**
  * A child that waits for GO to exist (so all children write at once), then
@@ -53,7 +52,8 @@ async function until(what: string, ok: () => boolean): Promise<void> {
   }
 }
 
-describe.skipIf(!built)('one ledger, several processes', () => {
+describe('one ledger, several processes', () => {
+  beforeAll(() => requireBuilt(LEDGER_JS));
   test('4 processes recording 20 runs each at once: all 80 runs are in the file, each finished', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-procs-'));
     const path = join(dir, 'budget.json');
