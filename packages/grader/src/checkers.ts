@@ -6,7 +6,7 @@
  * has one, so later follow-through questions can use it.
  */
 import { parseMainLog, parseRunParameters } from '@course/models';
-import { type LedgerRun, parseLedger } from '@course/trainer';
+import { type LedgerRun, parseLedger, planSweep, validateSweepConfig } from '@course/trainer';
 import { COMPUTED } from './computed.js';
 import { evaluateFormula, formatFormula, formulaIds, parseFormula } from './expr.js';
 import type { Check, LogMetric, Normalize, Question, Units } from './spec.js';
@@ -358,6 +358,76 @@ function readLedger(ctx: Context, dir: string): RunRead {
   };
 }
 
+/**
+ * A course sweep config (`run` is its path): its plan as `course sweep --plan --json` makes it
+ * (the trainer's own planSweep), for the projected cost and the trials of a student's strategy.
+ */
+function readSweepPlan(ctx: Context, path: string): RunRead {
+  const read = readArtifact(ctx.sub, path, ctx.artifactBytes);
+  if (read.problem) return { problem: read.problem, values: {}, missing: {} };
+  let plan: ReturnType<typeof planSweep>;
+  try {
+    plan = planSweep(validateSweepConfig(JSON.parse(read.text!), path), path);
+  } catch (err) {
+    return {
+      problem: `${path}: ${(err as Error).message.replace(`${path}: `, '')}`,
+      values: {},
+      missing: {},
+    };
+  }
+  const where = `course sweep --plan --config ${path}`;
+  const values: RunRead['values'] = { sweep_plan_trials: { value: plan.trials, where } };
+  const missing: RunRead['missing'] = {};
+  if (plan.projectedUsd === null)
+    missing.sweep_plan_usd = `${path} prices no step (give ms_per_step or usd_per_step)`;
+  else values.sweep_plan_usd = { value: plan.projectedUsd, where };
+  return { values, missing };
+}
+
+/**
+ * RUN/sweep.json of a course sweep folder: the trials with a result (a val loss at some
+ * stage), the sweep's spend, and its best LR (the lowest final val loss over its scales).
+ */
+function readSweepState(ctx: Context, dir: string): RunRead {
+  const path = `${dir.replace(/\/+$/, '')}/sweep.json`;
+  const read = readArtifact(ctx.sub, path, ctx.artifactBytes);
+  if (read.problem) return { problem: read.problem, values: {}, missing: {} };
+  let state: { trials?: unknown; spentUsd?: unknown; best?: unknown };
+  try {
+    state = JSON.parse(read.text!);
+  } catch (err) {
+    return { problem: `${path} is not valid JSON (${(err as Error).message})`, values: {}, missing: {} };
+  }
+  if (!Array.isArray(state?.trials))
+    return {
+      problem: `${path}: trials: expected a list (a course sweep folder's state)`,
+      values: {},
+      missing: {},
+    };
+  const values: RunRead['values'] = {};
+  const missing: RunRead['missing'] = {};
+  const ran = state.trials.filter(
+    (t: { stages?: unknown }) => Array.isArray(t?.stages) && t.stages.length > 0,
+  ).length;
+  values.sweep_trials = { value: ran, where: `${path}: ${state.trials.length} trials, ${ran} with a result` };
+  if (typeof state.spentUsd === 'number' && Number.isFinite(state.spentUsd))
+    values.sweep_spend_usd = { value: state.spentUsd, where: `${path} spentUsd` };
+  else missing.sweep_spend_usd = `${path} has no spentUsd`;
+  const best = (Array.isArray(state.best) ? state.best : []).filter(
+    (b: { lr?: unknown; valLoss?: unknown }) =>
+      typeof b?.lr === 'number' && typeof b?.valLoss === 'number' && Number.isFinite(b.valLoss),
+  ) as { lr: number; valLoss: number; trial?: string }[];
+  if (best.length > 0) {
+    const top = best.reduce((m, b) => (b.valLoss < m.valLoss ? b : m));
+    const where = `${path} best${top.trial ? ` (trial ${top.trial})` : ''}`;
+    values.sweep_best_lr = { value: top.lr, where };
+    values.sweep_best_val_loss = { value: top.valLoss, where };
+  } else {
+    missing.sweep_best_lr = missing.sweep_best_val_loss = `${path} has no best LR (run the sweep to its end)`;
+  }
+  return { values, missing };
+}
+
 /** Reads RUN/main.log (required) and RUN/run.json, RUN/run_parameters.txt (optional). */
 function readRun(ctx: Context, run: string): RunRead {
   const log = readArtifact(ctx.sub, `${run.replace(/\/+$/, '')}/main.log`, ctx.artifactBytes);
@@ -453,7 +523,22 @@ const METRIC_TEXT: Record<LogMetric, string> = {
   num_parameters: 'parameter count',
   projected_cost_usd: 'projected cost (USD)',
   ledger_spend_usd: 'total spend in the budget ledger (USD)',
+  sweep_plan_usd: 'projected cost of the sweep plan (USD)',
+  sweep_plan_trials: 'trials in the sweep plan',
+  sweep_trials: 'trials with a result',
+  sweep_spend_usd: 'spend of the sweep (USD)',
+  sweep_best_lr: 'best LR of the sweep',
+  sweep_best_val_loss: 'lowest final val loss of the sweep',
 };
+
+/** Which file family a metric reads: the ledger, a sweep config's plan, a sweep folder, or a run folder. */
+function metricSource(metric: LogMetric): 'ledger' | 'plan' | 'sweep' | 'run' {
+  if (metric === 'ledger_spend_usd') return 'ledger';
+  if (metric === 'sweep_plan_usd' || metric === 'sweep_plan_trials') return 'plan';
+  return metric.startsWith('sweep_') ? 'sweep' : 'run';
+}
+
+const READERS = { ledger: readLedger, plan: readSweepPlan, sweep: readSweepState, run: readRun };
 
 function logCheck(
   c: CheckOf<'log'>,
@@ -462,11 +547,12 @@ function logCheck(
 ): Outcome {
   const run = typeof answer === 'object' && answer.run !== undefined ? answer.run : c.run;
   const value = typeof answer === 'object' ? answer.value : answer;
-  const key = `${c.metric === 'ledger_spend_usd' ? 'ledger' : 'run'}:${run}`;
+  const source = metricSource(c.metric);
+  const key = `${source}:${run}`;
   ctx.runs ??= new Map();
   let read = ctx.runs.get(key);
   if (!read) {
-    read = c.metric === 'ledger_spend_usd' ? readLedger(ctx, run) : readRun(ctx, run);
+    read = READERS[source](ctx, run);
     ctx.runs.set(key, read);
   }
   // Unverifiable, so no points; but the number still feeds follow-through questions after it.
@@ -484,6 +570,12 @@ function logCheck(
     0,
     `your run shows ${METRIC_TEXT[c.metric]} ${formatNumber(found.value, 10)} (${found.where})`,
   );
+  if (c.min !== undefined && found.value < c.min) {
+    out.lines.push(
+      `at least ${formatNumber(c.min)} required: ${formatNumber(found.value, 10)} earns no points`,
+    );
+    if (out.fraction !== undefined) out.fraction = 0;
+  }
   return out;
 }
 

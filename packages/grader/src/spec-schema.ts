@@ -180,7 +180,7 @@ const checks = [
       kind: { const: 'log' },
       metric: {
         description:
-          'What the submitted run shows: min_train_loss, min_val_loss, slowest_probe_ms (slowest of steps 10..19), hellaswag_final, hellaswag_max (fractions 0..1), max_lr, num_parameters, projected_cost_usd (RUN/run.json); ledger_spend_usd (sum of actualUsd in RUN/budget.json, the --ledger file)',
+          'What the submitted run shows: min_train_loss, min_val_loss, slowest_probe_ms (slowest of steps 10..19), hellaswag_final, hellaswag_max (fractions 0..1), max_lr, num_parameters, projected_cost_usd (RUN/run.json); ledger_spend_usd (sum of actualUsd in RUN/budget.json, the --ledger file); sweep_plan_usd, sweep_plan_trials (RUN is a course sweep config file: its plan, as `course sweep --plan --json` prints projected_usd and trials); sweep_trials (trials with a result), sweep_spend_usd, sweep_best_lr, sweep_best_val_loss (the lowest final val loss of any scale) from RUN/sweep.json, a course sweep folder',
         enum: [
           'min_train_loss',
           'min_val_loss',
@@ -191,15 +191,26 @@ const checks = [
           'num_parameters',
           'projected_cost_usd',
           'ledger_spend_usd',
+          'sweep_plan_usd',
+          'sweep_plan_trials',
+          'sweep_trials',
+          'sweep_spend_usd',
+          'sweep_best_lr',
+          'sweep_best_val_loss',
         ],
       },
       run: {
         description:
-          'Default run folder inside the submission (a train_gpt2cu -o folder); the answer may name another as {"value", "run"}',
+          'Default run folder inside the submission (a train_gpt2cu -o folder; a course sweep folder, or its config file, for the sweep metrics); the answer may name another as {"value", "run"}',
         type: 'string',
         minLength: 1,
       },
       tolerance,
+      min: {
+        description:
+          'The run must show at least this (e.g. 10 experiments): below it the answer earns nothing, however well it matches',
+        type: 'number',
+      },
     },
     required: ['kind', 'metric', 'run', 'tolerance'],
     additionalProperties: false,

@@ -47,7 +47,13 @@ export type LogMetric =
   | 'max_lr'
   | 'num_parameters'
   | 'projected_cost_usd'
-  | 'ledger_spend_usd';
+  | 'ledger_spend_usd'
+  | 'sweep_plan_usd'
+  | 'sweep_plan_trials'
+  | 'sweep_trials'
+  | 'sweep_spend_usd'
+  | 'sweep_best_lr'
+  | 'sweep_best_val_loss';
 
 export type Check =
   | { kind: 'exact'; answer: string | string[]; normalize?: Normalize }
@@ -58,7 +64,7 @@ export type Check =
   | { kind: 'set'; answer: (string | number)[]; normalize?: Normalize; credit?: 'all' | 'partial' }
   | { kind: 'computed'; fn: string; args?: Record<string, unknown>; compare: 'integer' | Tolerance }
   | { kind: 'follow-through'; formula: string; tolerance: Tolerance; units?: Units }
-  | { kind: 'log'; metric: LogMetric; run: string; tolerance: Tolerance }
+  | { kind: 'log'; metric: LogMetric; run: string; tolerance: Tolerance; min?: number }
   | { kind: 'manual'; rubric: { points: number; text: string }[] };
 
 export type CheckKind = Check['kind'];

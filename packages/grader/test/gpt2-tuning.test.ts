@@ -6,7 +6,7 @@
  * run.json, which the trainer writes separately from main.log, the file the
  * grader checks them against.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTrainArgs, train } from '@course/trainer';
@@ -24,7 +24,7 @@ const spec = loadSpec(SPEC_PATH);
 const scores = (g: Grade) => Object.fromEntries(g.questions.map((q) => [q.id, q.score]));
 
 describe('gpt2-tuning shipped examples', () => {
-  test('correct: full marks on every automatic question; 7c waits for a TA', async () => {
+  test('correct: full marks on every automatic question; 2c, 3f, 7c and 8a-8c wait for a TA', async () => {
     const r = await courseGrade(SPEC_PATH, join(ASSIGNMENT, 'examples/correct'));
     expect(r.code).toBe(0);
     const results = JSON.parse(r.stdout);
@@ -41,13 +41,26 @@ describe('gpt2-tuning shipped examples', () => {
       '1g': 1,
       '1h': 1,
       '1i': 2,
+      '2a': 2,
+      '2b': 2,
+      '2c': 0,
+      '3a': 2,
+      '3b': 2,
+      '3c': 2,
+      '3d': 1,
+      '3e': 2,
+      '3f': 0,
       '7a': 2,
       '7b': 2,
       '7d': 1,
       '7e': 1,
       '7c': 0,
+      '7f': 1,
+      '8a': 0,
+      '8b': 0,
+      '8c': 0,
     });
-    expect(results.score).toBe(21);
+    expect(results.score).toBe(35);
     // Gradescope leaderboard columns: what question_7/main.log shows
     expect(results.leaderboard).toEqual([
       { name: 'HellaSwag', value: 0.225, order: 'desc' },
@@ -67,11 +80,24 @@ describe('gpt2-tuning shipped examples', () => {
       '1g': 0, // 10.844 is the first val loss, the minimum is 10.5976
       '1h': 0, // 25 is a percentage
       '1i': 1, // picks {b} of {b, t}: pc credit (1 − 0) / 2
+      '2a': 0, // 13, the trials that ran, not the plan's 15 (13 doublings at most and 2 fractions)
+      '2b': 2, // 0.21 is within 1% + $0.005 of the plan's $0.20625
+      '2c': 0, // manual
+      '3a': 0, // 15, the plan's trials, not the 13 with a result
+      '3b': 0, // 0.37, the whole ledger, not the sweep's $0.284
+      '3c': 2, // 0.032
+      '3d': 0, // 9.559, the first trial's val loss, not the best 7.4052
+      '3e': 2, // follows through: its own 0.37 / 0.21 = 1.762
+      '3f': 0, // manual
       '7a': 0, // question_7 ran at 0.003
       '7b': 0, // missing
       '7d': 1, // 8.928 is within 0.00051 of 8.9277
       '7e': 1,
       '7c': 0, // manual
+      '7f': 1, // its own 3b over 7b's reference (7b is missing): 0.37 / 0.37489 = 0.987
+      '8a': 0, // manual
+      '8b': 0,
+      '8c': 0,
     });
     expect(g.questions.find((q) => q.id === '7b')?.status).toBe('missing');
     // the expected-scores.json shipped beside each example say the same
@@ -229,3 +255,83 @@ describe('gpt2-tuning log checks and follow-through on a run train_gpt2cu makes 
     expect(q['1b'].score).toBe(2);
   });
 });
+
+describe("gpt2-tuning strategy and experiments: graded from the student's own sweep files", () => {
+  const root = tempDir('gpt2-tuning-sweep-');
+  const example = join(ASSIGNMENT, 'examples', 'correct');
+  const answers = JSON.parse(readFileSync(join(example, 'answers.json'), 'utf8'));
+
+  /** The correct example's submission with its strategy.json and strategy/sweep.json changed by `edit`. */
+  function submit(
+    name: string,
+    own: Record<string, unknown>,
+    edit: { config?: (c: Record<string, unknown>) => unknown; sweep?: (s: SweepJson) => void } = {},
+  ): string {
+    const dir = writeSubmission(root, name, { ...answers, ...own });
+    cpSync(join(example, 'strategy'), join(dir, 'strategy'), { recursive: true });
+    for (const f of ['budget.json', 'question_1', 'question_7'])
+      cpSync(join(example, f), join(dir, f), { recursive: true });
+    const config = JSON.parse(readFileSync(join(example, 'strategy.json'), 'utf8'));
+    writeFileSync(join(dir, 'strategy.json'), JSON.stringify(edit.config ? edit.config(config) : config));
+    if (edit.sweep) {
+      const path = join(dir, 'strategy', 'sweep.json');
+      const state = JSON.parse(readFileSync(path, 'utf8'));
+      edit.sweep(state);
+      writeFileSync(path, JSON.stringify(state));
+    }
+    return dir;
+  }
+
+  test("the plan's trials and cost come from the submitted config: another config, other references", () => {
+    // 4 doublings at most and one fraction: 6 trials; 240 steps at 700 ms and 6 runs at 5 s, at $1.50/h.
+    const projected = ((240 * 700 + 6 * 5000) / 3.6e6) * 1.5;
+    const dir = submit(
+      'own-plan',
+      { '2a': 6, '2b': Number(projected.toFixed(3)) },
+      { config: (c) => ({ ...c, max_doublings: 4, fractions: [0.75] }) },
+    );
+    const g = gradeSubmission(spec, dir);
+    expect(scores(g)['2a']).toBe(2);
+    expect(scores(g)['2b']).toBe(2);
+    expect(g.questions.find((q) => q.id === '2b')?.lines[1]).toBe(
+      `your run shows projected cost of the sweep plan (USD) ${Number(projected.toPrecision(10))} (course sweep --plan --config strategy.json)`,
+    );
+  });
+
+  test('fewer than 10 experiments: 3a earns nothing even when counted right', () => {
+    // Trials t010-t013 without a result (as if the sweep had stopped after 9).
+    const dir = submit(
+      'nine',
+      { '3a': 9 },
+      {
+        sweep: (s) => {
+          for (const t of s.trials.slice(9)) t.stages = [];
+        },
+      },
+    );
+    const q = gradeSubmission(spec, dir).questions.find((x) => x.id === '3a')!;
+    expect(q.score).toBe(0);
+    expect(q.lines).toContain('at least 10 required: 9 earns no points');
+    expect(q.lines[1]).toBe(
+      'your run shows trials with a result 9 (strategy/sweep.json: 13 trials, 9 with a result)',
+    );
+  });
+
+  test('a config that is not a sweep config, or no sweep folder: the questions on them are invalid, with the reason', () => {
+    const dir = submit('broken', {}, { config: (c) => ({ ...c, strategy: 'bisection' }) });
+    rmSync(join(dir, 'strategy'), { recursive: true });
+    const q = Object.fromEntries(gradeSubmission(spec, dir).questions.map((x) => [x.id, x]));
+    expect(q['2a'].status).toBe('invalid');
+    expect(q['2a'].lines[0]).toMatch(
+      /^cannot check against your run: strategy\.json: not a valid sweep config:[\s\S]*\/strategy: found "bisection", expected one of "grid"/,
+    );
+    expect(q['3a'].status).toBe('invalid');
+    expect(q['3a'].lines[0]).toBe('cannot check against your run: strategy/sweep.json is missing');
+    // 3e follows through from the student's own 3b and 2b, which stay usable numbers.
+    expect(q['3e'].score).toBe(2);
+  });
+});
+
+interface SweepJson {
+  trials: { stages: unknown[] }[];
+}
