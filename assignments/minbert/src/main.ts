@@ -6,23 +6,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { InputError, resolveBackendChoice, selectBackend, WordPieceTokenizer } from '@course/models';
 import {
-  InputError,
-  parseBackendChoice,
-  reportError,
-  selectBackend,
-  WordPieceTokenizer,
-} from '@course/models';
-import { fromInvocationDir, parseScriptArgs, positiveIntegerFlag } from '@course/trainer';
+  type CourseIO,
+  fromInvocationDir,
+  numberAtLeast,
+  parseScriptArgs,
+  positiveIntegerFlag,
+  reportCommandError,
+  scriptFlag,
+} from '@course/trainer';
 import { cachedVocab, loadTaskData, pretrainingProse, vocabularyTexts } from './data.js';
 import { MODEL_SIZES, type ModelSize, modelConfig, POOLINGS, type Pooling } from './model.js';
 import { hasPretrained, loadPretrained, pretrainedDir, pretrainMlm } from './pretrain.js';
 import { DEFAULT_VARIANTS, parseVariant, runComparison } from './run.js';
 
-export interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-}
+/** Where the script writes: the kit's CourseIO (tests pass their own). */
+export type Io = CourseIO;
 
 export const DEFAULTS = {
   size: 'tiny' as ModelSize,
@@ -70,14 +70,11 @@ const USAGE = `usage: minbert [pretrain] [OPTIONS]
   --cache DIR           vocabulary and pretrained checkpoint cache (default assignments/minbert/data-cache)
   --rate USD            dollars per hour for the cost line (default 1.5)
   --seed N              (default ${DEFAULTS.seed})
-  --backend B           tfjs backend (default: COURSE_BACKEND or auto)`;
+  --backend B           tfjs backend (default: env COURSE_BACKEND, else auto)`;
 
-function numberFlag(flag: string, value: string | undefined, fallback: number, min = 0): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min)
-    throw new InputError(`${flag}: found "${value}", expected a number ≥ ${min}`);
-  return n;
+/** A number ≥ 0 given to `flag`, else `fallback`. */
+function numberFlag(flag: string, value: string | undefined, fallback: number): number {
+  return scriptFlag(flag, value, numberAtLeast(0)) ?? fallback;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -128,10 +125,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const vocabSize = positiveIntegerFlag('--vocab', values.vocab) ?? DEFAULTS.vocab;
     const seed = numberFlag('--seed', values.seed, DEFAULTS.seed);
     const cache = values.cache ? fromInvocationDir(values.cache) : DEFAULT_CACHE;
-    const backend = await selectBackend(
-      parseBackendChoice(values.backend ?? (process.env.COURSE_BACKEND || 'auto')),
-      { log },
-    );
+    const backend = await selectBackend(resolveBackendChoice(values.backend), { log });
     const start = performance.now();
     const data = loadTaskData(limit);
     const trainSize = positiveIntegerFlag('--train-size', values['train-size']) ?? DEFAULTS.trainSize;
@@ -209,7 +203,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     log(`total ${((performance.now() - start) / 1000).toFixed(1)} s on ${backend.name}`);
     return 0;
   } catch (err) {
-    return reportError(err, log);
+    return reportCommandError(err, io.stderr);
   }
 }
 

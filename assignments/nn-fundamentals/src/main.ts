@@ -5,15 +5,13 @@
  * npm was started from).
  */
 import { pathToFileURL } from 'node:url';
-import { reportError, selectBackend } from '@course/models';
-import { fromInvocationDir, parseScriptArgs } from '@course/trainer';
+import { selectBackend } from '@course/models';
+import { type CourseIO, fromInvocationDir, parseScriptArgs, reportCommandError } from '@course/trainer';
 import { computeReferences, fmt } from './references.js';
 import { writeReferences } from './report.js';
 
-export interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-}
+/** Where the script writes: the kit's CourseIO (tests pass their own). */
+export type Io = CourseIO;
 
 const USAGE = 'usage: nn-fundamentals [--out DIR] (default ./output)';
 
@@ -42,7 +40,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     for (const path of writeReferences(refs, out)) io.stderr.write(`wrote ${path}\n`);
     return 0;
   } catch (err) {
-    return reportError(err, (line) => io.stderr.write(`${line}\n`));
+    return reportCommandError(err, io.stderr);
   }
 }
 

@@ -4,21 +4,25 @@
  * attention worked example, and writes every table and plot to --out.
  */
 import { pathToFileURL } from 'node:url';
-import { InputError, parseBackendChoice, reportError, selectBackend } from '@course/models';
-import { fromInvocationDir, parseScriptArgs, positiveIntegerFlag } from '@course/trainer';
+import { InputError, resolveBackendChoice, selectBackend } from '@course/models';
+import {
+  type CourseIO,
+  fromInvocationDir,
+  parseScriptArgs,
+  positiveIntegerFlag,
+  reportCommandError,
+} from '@course/trainer';
 import { attentionMarkdown } from './attention.js';
 import { DEFAULT_RUN_OPTIONS, runSequenceModels } from './run.js';
 
-export interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-}
+/** Where the script writes: the kit's CourseIO (tests pass their own). */
+export type Io = CourseIO;
 
 const USAGE = `usage: sequence-models [--out DIR] [--epochs N] [--limit N] [--backend auto|tensorflow-gpu|webgpu|tensorflow|native|wasm|cpu]
   --out DIR      where tables, plots and results.json go (default ./output)
   --epochs N     epochs per classifier (default ${DEFAULT_RUN_OPTIONS.sentiment.epochs})
   --limit N      use only N sentences (default: all 3,000)
-  --backend B    tfjs backend (default: COURSE_BACKEND or auto)`;
+  --backend B    tfjs backend (default: env COURSE_BACKEND, else auto)`;
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const log = (line: string) => io.stderr.write(`${line}\n`);
@@ -43,9 +47,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (limit !== undefined && limit < 20)
       throw new InputError(`--limit: found ${limit}, expected at least 20`);
     // selectBackend logs the backend it chose and why
-    await selectBackend(parseBackendChoice(values.backend ?? (process.env.COURSE_BACKEND || 'auto')), {
-      log,
-    });
+    await selectBackend(resolveBackendChoice(values.backend), { log });
     const start = performance.now();
     const results = await runSequenceModels({
       ...DEFAULT_RUN_OPTIONS,
@@ -60,7 +62,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     log(`total ${((performance.now() - start) / 1000).toFixed(1)} s`);
     return 0;
   } catch (err) {
-    return reportError(err, log);
+    return reportCommandError(err, io.stderr);
   }
 }
 

@@ -26,7 +26,8 @@ import {
   loadRun,
   openLedger,
   parseTrainArgs,
-  reportTrainError,
+  processIO,
+  reportCommandError,
   train,
   tuningTable,
   writePlot,
@@ -142,5 +143,5 @@ function actualSpend(dir: string): number {
 
 main().then(
   (code) => process.exit(code),
-  (err) => process.exit(reportTrainError(err)),
+  (err) => process.exit(reportCommandError(err, processIO.stderr)),
 );

@@ -1,2 +1,2 @@
-export type { CourseIO, Output } from './io.js';
+export type { CourseIO, Output } from '@course/trainer';
 export { runCourse } from './run.js';

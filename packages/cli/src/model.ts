@@ -1,26 +1,27 @@
 /** Loading a model for the commands that run one (eval, sample). */
 import {
-  type BackendChoice,
   GPT2,
   readCheckpoint,
+  resolveBackendChoice,
   type SelectedBackend,
   selectBackend,
 } from '@course/models';
-import { type Output, println } from './io.js';
+import { type Output, println } from '@course/trainer';
 
 /**
  * Reads an llm.c checkpoint (a missing or corrupt file is an InputError naming
- * it, reported before any backend starts), makes `backendChoice` the active
- * backend (`auto` prints its one line on stderr) and builds the model on it.
+ * it, reported before any backend starts), makes `backendFlag` (--backend; not
+ * given: COURSE_BACKEND, else auto) the active backend (`auto` prints its one
+ * line on stderr) and builds the model on it.
  * Dispose the model after use.
  */
 export async function loadGPT2(
   checkpointPath: string,
-  backendChoice: string,
+  backendFlag: string | undefined,
   stderr: Output,
 ): Promise<{ model: GPT2; backend: SelectedBackend }> {
   const { config, params } = readCheckpoint(checkpointPath);
-  const backend = await selectBackend(backendChoice as BackendChoice, {
+  const backend = await selectBackend(resolveBackendChoice(backendFlag), {
     log: (line) => println(stderr, line),
   });
   return { model: new GPT2(config, params), backend };

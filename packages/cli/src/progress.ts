@@ -3,8 +3,9 @@
  * (a log file, CI, a test) one plain line at most every LINE_INTERVAL_MS, so
  * logs are not flooded with redraws.
  */
+
+import { type Output, println } from '@course/trainer';
 import cliProgress from 'cli-progress';
-import { type Output, println } from './io.js';
 
 const LINE_INTERVAL_MS = 5000;
 

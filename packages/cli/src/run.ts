@@ -3,7 +3,9 @@
  * and turns the outcome into an exit code; every command's work is done by
  * @course/models and @course/trainer.
  */
-import { Command } from 'commander';
+
+import { type CourseIO, courseProgram, processIO, runProgram } from '@course/trainer';
+import type { Command } from 'commander';
 import { registerBert } from './commands/bert.js';
 import { registerBudget } from './commands/budget.js';
 import { registerCheck } from './commands/check.js';
@@ -14,22 +16,13 @@ import { registerReport } from './commands/report.js';
 import { registerSample } from './commands/sample.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerTransfer } from './commands/transfer.js';
-import { EXIT_OK, reportError } from './errors.js';
-import { type CourseIO, processIO } from './io.js';
 
 /** A fresh command tree (commander keeps parsed values on it, so one per run). */
 function buildProgram(io: CourseIO): Command {
-  const program = new Command('course')
-    .description(
-      'Machine-learning course toolkit: data, evaluation, plots and tables of runs, parameter counts, budgets, sampling.',
-    )
-    // Settings set here are inherited by every subcommand created below.
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    })
-    .showHelpAfterError('(add --help for usage)');
+  // Its settings (output to io, exit codes instead of exiting) are inherited by every subcommand created below.
+  const program = courseProgram('course', io).description(
+    'Machine-learning course toolkit: data, evaluation, plots and tables of runs, parameter counts, budgets, sampling.',
+  );
   program.addHelpText(
     'after',
     `
@@ -56,11 +49,6 @@ Exit codes: 0 ok, 2 bad usage or input, 3 stopped by a budget, 1 internal error.
 }
 
 /** Runs `course` with `argv` (the arguments after `course`) and returns the exit code. */
-export async function runCourse(argv: string[], io: CourseIO = processIO): Promise<number> {
-  try {
-    await buildProgram(io).parseAsync(argv, { from: 'user' });
-    return EXIT_OK;
-  } catch (error) {
-    return reportError(error, io.stderr);
-  }
+export function runCourse(argv: string[], io: CourseIO = processIO): Promise<number> {
+  return runProgram(() => buildProgram(io), argv, io);
 }

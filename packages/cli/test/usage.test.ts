@@ -16,7 +16,7 @@ describe('course usage', () => {
     expect(stdout).toMatch(/--batches <n>.*\(default: 20\)/);
     expect(stdout).toMatch(/-b <B>.*\(default: 4\)/);
     expect(stdout).toContain('--hellaswag <file>');
-    expect(stdout).toMatch(/--backend <name>[\s\S]*default: "auto"/);
+    expect(stdout).toMatch(/--backend <name>[\s\S]*default:\s+env\s+COURSE_BACKEND,\s+else\s+auto/);
   });
 
   it('an unknown flag is a usage error naming it (exit 2)', async () => {

@@ -8,8 +8,9 @@
 
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { InputError, reportError } from '@course/models';
-import { Command, CommanderError, Option } from 'commander';
+import { InputError } from '@course/models';
+import { type CourseIO, courseProgram, processIO, runProgram } from '@course/trainer';
+import { type Command, Option } from 'commander';
 import { gradeBatch, gradebookCsv, loadOverrides, writeBatch } from './batch.js';
 import { type Grade, type GradeOptions, gradeLoaded } from './grade.js';
 import { packageAutograder } from './package.js';
@@ -19,14 +20,8 @@ import { DEFAULT_LIMITS, loadSpec } from './spec.js';
 import { loadRawSubmission, RefusedCopyError, storedStudents } from './store.js';
 import { loadSubmission, type Submission, submissionFolders } from './submission.js';
 
-export interface GraderOutput {
-  write(text: string): unknown;
-}
-export interface GraderIO {
-  stdout: GraderOutput;
-  stderr: GraderOutput;
-}
-const processIO: GraderIO = { stdout: process.stdout, stderr: process.stderr };
+/** Where course-grade writes: the kit's CourseIO (tests pass their own). */
+export type GraderIO = CourseIO;
 
 /** `--submitted-at`: an ISO 8601 date-time. */
 export function parseSubmittedAt(value: string): Date {
@@ -108,7 +103,7 @@ interface GradeFlags {
 }
 
 function buildProgram(io: GraderIO): Command {
-  const program = new Command('course-grade')
+  const program = courseProgram('course-grade', io)
     .description(
       'Grade submissions against an assignment spec; write Gradescope results.json, feedback, a gradebook.',
     )
@@ -142,9 +137,6 @@ function buildProgram(io: GraderIO): Command {
       '--published',
       'grades are published: hidden questions count (spec hiddenScoring "zero-until-published")',
     )
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
-    .showHelpAfterError('(add --help for usage)')
     .action(async (specPath: string, submissions: string[], flags: GradeFlags) => {
       const spec = loadSpec(specPath);
       const opts: GradeOptions = {
@@ -274,15 +266,12 @@ function render(format: GradeFlags['format'], spec: ReturnType<typeof loadSpec>,
 
 /** `course-grade package SPEC [--out autograder.zip]`: Gradescope's autograder zip (see package.ts). */
 function buildPackageProgram(io: GraderIO): Command {
-  return new Command('course-grade package')
+  return courseProgram('course-grade package', io)
     .description(
       "Build Gradescope's autograder zip for SPEC: the spec, setup.sh (installs Node.js and this grader, without the training stack's native parts) and run_autograder (writes /autograder/results/results.json).",
     )
     .argument('<spec>', 'assignment spec (assignments/<id>/spec.json)')
     .option('--out <zip>', 'the zip to write', 'autograder.zip')
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
-    .showHelpAfterError('(add --help for usage)')
     .action((specPath: string, flags: { out: string }) => {
       const r = packageAutograder(specPath, flags.out);
       io.stdout.write(
@@ -293,14 +282,9 @@ function buildPackageProgram(io: GraderIO): Command {
 }
 
 /** Runs `course-grade` with `argv` (the arguments after the command) and returns the exit code. */
-export async function runCourseGrade(argv: string[], io: GraderIO = processIO): Promise<number> {
+export function runCourseGrade(argv: string[], io: GraderIO = processIO): Promise<number> {
   quietTfjsBanner();
-  try {
-    if (argv[0] === 'package') await buildPackageProgram(io).parseAsync(argv.slice(1), { from: 'user' });
-    else await buildProgram(io).parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    return reportError(error, (line) => io.stderr.write(`${line}\n`));
-  }
+  return argv[0] === 'package'
+    ? runProgram(() => buildPackageProgram(io), argv.slice(1), io)
+    : runProgram(() => buildProgram(io), argv, io);
 }

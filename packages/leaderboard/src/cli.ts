@@ -5,8 +5,19 @@
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BACKEND_NAMES, type BackendChoice, InputError, reportError } from '@course/models';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { InputError, resolveBackendChoice } from '@course/models';
+import {
+  backendOption,
+  batchCount,
+  type CourseIO,
+  courseProgram,
+  integerIn,
+  numberIn,
+  println,
+  processIO,
+  runProgram,
+} from '@course/trainer';
+import { type Command, Option } from 'commander';
 import { type ConfigOverrides, DEFAULT_CONFIG, readConfigFile, resolveConfig } from './config.js';
 import { openDatabase } from './db.js';
 import { Store } from './store.js';
@@ -19,52 +30,8 @@ import {
 } from './submit-client.js';
 import { runLocalWorker, runRemoteWorker } from './worker.js';
 
-export interface Output {
-  write(text: string): unknown;
-}
-export interface LeaderboardIO {
-  stdout: Output;
-  stderr: Output;
-}
-const processIO: LeaderboardIO = { stdout: process.stdout, stderr: process.stderr };
-
-function integerIn(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
-    }
-    return n;
-  };
-}
-
-function numberIn(
-  min: number,
-  max = Number.POSITIVE_INFINITY,
-  exclusiveMin = false,
-): (value: string) => number {
-  return (value) => {
-    const x = Number(value);
-    if (value.trim() === '' || !Number.isFinite(x) || x < min || (exclusiveMin && x === min) || x > max) {
-      throw new InvalidArgumentError(
-        `expected a number ${exclusiveMin ? '>' : '≥'} ${min}${max < Number.POSITIVE_INFINITY ? ` and ≤ ${max}` : ''}`,
-      );
-    }
-    return x;
-  };
-}
-
-/** -1 (the whole split) or a positive count, as `course eval --batches`. */
-function batchCount(value: string): number {
-  return value.trim() === '-1' ? -1 : integerIn(1)(value);
-}
-
-function backendOption(): Option {
-  return new Option('--backend <name>', 'TensorFlow.js backend for evaluations')
-    .choices(['auto', ...BACKEND_NAMES])
-    .default('auto')
-    .env('COURSE_BACKEND');
-}
+/** Where course-leaderboard writes: the kit's CourseIO (tests pass their own). */
+export type LeaderboardIO = CourseIO;
 
 interface ServeFlags {
   db: string;
@@ -87,7 +54,7 @@ interface ServeFlags {
   deadline?: string;
   workers: number;
   config?: string;
-  backend: string;
+  backend?: string;
 }
 
 const D = DEFAULT_CONFIG;
@@ -123,10 +90,6 @@ function serveConfig(flags: ServeFlags) {
   return resolveConfig(merged, flags.config ?? 'flags');
 }
 
-function println(out: Output, line = ''): void {
-  out.write(`${line}\n`);
-}
-
 /**
  * For a worker started by `serve --workers` (it has the IPC channel): a check that its server is
  * still there, asked between evaluation batches (an evaluation never yields to the event loop, so
@@ -142,11 +105,9 @@ function serverGone(): (() => string | null) | undefined {
 }
 
 function buildProgram(io: LeaderboardIO, running: { stop?: () => Promise<void> }): Command {
-  const program = new Command('course-leaderboard')
-    .description('Class leaderboard: students submit llm.c checkpoints; workers score them on held-out data.')
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.stdout.write(t), writeErr: (t) => io.stderr.write(t) })
-    .showHelpAfterError('(add --help for usage)');
+  const program = courseProgram('course-leaderboard', io).description(
+    'Class leaderboard: students submit llm.c checkpoints; workers score them on held-out data.',
+  );
   program.addHelpText(
     'after',
     `
@@ -208,7 +169,7 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
       '--config <file>',
       'JSON file with the class rules; it replaces the defaults, flags replace both (default: none)',
     )
-    .addOption(backendOption())
+    .addOption(backendOption('TensorFlow.js backend for evaluations'))
     .action(async (flags: ServeFlags) => {
       if (!flags.val && !flags.hellaswag)
         throw new InputError('--val / --hellaswag: found neither, expected at least one');
@@ -223,7 +184,7 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         port: flags.port,
         host: flags.host,
         workers: flags.workers,
-        backend: flags.backend,
+        backend: resolveBackendChoice(flags.backend),
         log: (line) => println(io.stderr, line),
       });
       const a = config.architecture;
@@ -337,7 +298,7 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
     .option('--name <name>', 'worker name in logs and scores')
     .option('--cache <dir>', 'remote: where downloads are kept', join(tmpdir(), 'course-leaderboard-worker'))
     .option('--once', 'stop when the queue is empty')
-    .addOption(backendOption())
+    .addOption(backendOption('TensorFlow.js backend for evaluations'))
     .action(
       async (flags: {
         db?: string;
@@ -346,11 +307,11 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         name?: string;
         cache: string;
         once?: boolean;
-        backend: string;
+        backend?: string;
       }) => {
         const common = {
           name: flags.name,
-          backend: flags.backend as BackendChoice,
+          backend: resolveBackendChoice(flags.backend),
           once: flags.once,
           log: (line: string) => println(io.stderr, line),
         };
@@ -373,13 +334,6 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
 }
 
 /** Runs `course-leaderboard` with `argv` (after the command name); resolves with the exit code. */
-export async function runLeaderboardCli(argv: string[], io: LeaderboardIO = processIO): Promise<number> {
-  const running: { stop?: () => Promise<void> } = {};
-  try {
-    await buildProgram(io, running).parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    return reportError(error, (line) => println(io.stderr, line));
-  }
+export function runLeaderboardCli(argv: string[], io: LeaderboardIO = processIO): Promise<number> {
+  return runProgram(() => buildProgram(io, {}), argv, io);
 }

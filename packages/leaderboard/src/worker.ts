@@ -55,6 +55,7 @@ export function publishWorkerSetup(
 export interface WorkerOptions {
   /** Worker name in logs and on scores (default host:pid). */
   name?: string;
+  /** Not given: COURSE_BACKEND, else auto (selectBackend's default). */
   backend?: BackendChoice;
   /** Stop when the queue is empty instead of waiting for more jobs. */
   once?: boolean;
@@ -176,7 +177,7 @@ export async function runLocalWorker(dbPath: string, opts: LocalWorkerOptions = 
   const store = new Store(openDatabase(dbPath));
   let done = 0;
   try {
-    await selectBackend(opts.backend ?? 'auto', { log });
+    await selectBackend(opts.backend, { log });
     while (!opts.signal?.aborted) {
       const stop = stopWhen();
       if (stop) {
@@ -331,7 +332,7 @@ export async function runOneRemoteJob(
 /** The remote worker loop; returns the number of jobs processed. */
 export async function runRemoteWorker(opts: RemoteWorkerOptions): Promise<number> {
   const log = opts.log ?? ((line: string) => console.error(line));
-  await selectBackend(opts.backend ?? 'auto', { log });
+  await selectBackend(opts.backend, { log });
   let done = 0;
   while (!opts.signal?.aborted) {
     try {

@@ -3,9 +3,16 @@
  * homework's four MLPs on the digits and writes the tables and plots.
  */
 import { pathToFileURL } from 'node:url';
-import { InputError, parseBackendChoice, reportError } from '@course/models';
-import { fromInvocationDir, parseScriptArgs, positiveIntegerFlag } from '@course/trainer';
-import { runMlpDigits } from '../pipeline.js';
+import { resolveBackendChoice } from '@course/models';
+import {
+  fromInvocationDir,
+  integerIn,
+  parseScriptArgs,
+  positiveIntegerFlag,
+  reportCommandError,
+  scriptFlag,
+} from '@course/trainer';
+import { type RunOptions, runMlpDigits } from '../pipeline.js';
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -27,51 +34,55 @@ options:
   --nets LIST        comma-separated subset of mlp1,mlp2,mlp3,mlp4 (default all)
   --seed N           split, initialisation and shuffle seed (default 42)
   --batch-size N     default 32
-  --backend NAME     auto|tensorflow-gpu|webgpu|tensorflow|native|wasm|cpu (default wasm: the README's
-                     reference numbers; native or auto is several times faster)
+  --backend NAME     auto|tensorflow-gpu|webgpu|tensorflow|native|wasm|cpu (default: env COURSE_BACKEND,
+                     else wasm: the README's reference numbers; native or auto is several times faster)
   -h, --help`;
+
+/** The flags' options for runMlpDigits, or `help`: --backend beats env COURSE_BACKEND, which beats wasm. */
+export function mlpDigitsOptions(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+): { help: true } | Omit<RunOptions, 'log' | 'progress'> {
+  const values = parseScriptArgs(
+    argv,
+    {
+      data: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      epochs: { type: 'string' },
+      limit: { type: 'string' },
+      nets: { type: 'string' },
+      seed: { type: 'string' },
+      'batch-size': { type: 'string' },
+      backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
+  if (values.help) return { help: true };
+  return {
+    data: values.data === undefined ? undefined : fromInvocationDir(values.data),
+    out: values.out === undefined ? 'mlp-digits-output' : fromInvocationDir(values.out),
+    epochs: positiveIntegerFlag('--epochs', values.epochs),
+    limit: positiveIntegerFlag('--limit', values.limit),
+    nets: values.nets?.split(',').map((s) => s.trim()),
+    seed: scriptFlag('--seed', values.seed, integerIn(0)) ?? 42,
+    batchSize: positiveIntegerFlag('--batch-size', values['batch-size']) ?? 32,
+    backend: resolveBackendChoice(values.backend, 'wasm', env),
+  };
+}
 
 /** Runs the script; returns the exit code (0 ok, 2 bad usage or input, 1 internal). */
 export async function main(argv: string[], io: Io): Promise<number> {
   try {
-    const values = parseScriptArgs(
-      argv,
-      {
-        data: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        epochs: { type: 'string' },
-        limit: { type: 'string' },
-        nets: { type: 'string' },
-        seed: { type: 'string' },
-        'batch-size': { type: 'string' },
-        backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      USAGE,
-    );
-    if (values.help) {
+    const options = mlpDigitsOptions(argv);
+    if ('help' in options) {
       io.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const seedText = values.seed ?? '42';
-    const seed = Number(seedText);
-    if (!Number.isInteger(seed) || seed < 0)
-      throw new InputError(`--seed: found "${seedText}", expected an integer ≥ 0`);
-    await runMlpDigits({
-      data: values.data === undefined ? undefined : fromInvocationDir(values.data),
-      out: values.out === undefined ? 'mlp-digits-output' : fromInvocationDir(values.out),
-      epochs: positiveIntegerFlag('--epochs', values.epochs),
-      limit: positiveIntegerFlag('--limit', values.limit),
-      nets: values.nets?.split(',').map((s) => s.trim()),
-      seed,
-      batchSize: positiveIntegerFlag('--batch-size', values['batch-size']) ?? 32,
-      backend: parseBackendChoice(values.backend ?? 'wasm'),
-      log: (line) => io.stdout.write(`${line}\n`),
-      progress: io.stderr,
-    });
+    await runMlpDigits({ ...options, log: (line) => io.stdout.write(`${line}\n`), progress: io.stderr });
     return 0;
   } catch (err) {
-    return reportError(err, (line) => io.stderr.write(`${line}\n`));
+    return reportCommandError(err, io.stderr);
   }
 }
 

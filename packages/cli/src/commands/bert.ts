@@ -11,11 +11,10 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BackendChoice, InputError, loadBertFolder, selectBackend } from '@course/models';
+import { InputError, loadBertFolder, resolveBackendChoice, selectBackend } from '@course/models';
+import { backendOption, type CourseIO, integerIn, println } from '@course/trainer';
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
-import { backendOption, integerIn } from '../flags.js';
-import { type CourseIO, println } from '../io.js';
 
 interface EncodeFlags {
   model: string;
@@ -23,7 +22,7 @@ interface EncodeFlags {
   textB?: string;
   maxLength: number;
   json?: boolean;
-  backend: string;
+  backend?: string;
 }
 
 const FOLDER_FILES = ['config.json', 'vocab.txt', 'model.safetensors'];
@@ -64,7 +63,7 @@ export function registerBert(program: Command, io: CourseIO): void {
     .addOption(backendOption())
     .action(async (flags: EncodeFlags) => {
       checkFolder(flags.model);
-      await selectBackend(flags.backend as BackendChoice, { log: (line) => println(io.stderr, line) });
+      await selectBackend(resolveBackendChoice(flags.backend), { log: (line) => println(io.stderr, line) });
       const { model, tokenizer, config } = loadBertFolder(flags.model);
       try {
         if (!model.hasPooler) {

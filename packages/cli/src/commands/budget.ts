@@ -1,8 +1,7 @@
 /** `course budget`: what the runs recorded in a budget ledger have spent. */
 import { existsSync } from 'node:fs';
-import { formatBudgetReport, openLedger } from '@course/trainer';
+import { type CourseIO, formatBudgetReport, openLedger, println } from '@course/trainer';
 import type { Command } from 'commander';
-import { type CourseIO, println } from '../io.js';
 
 export function registerBudget(program: Command, io: CourseIO): void {
   program

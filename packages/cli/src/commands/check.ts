@@ -7,8 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkSubmission, resultsJson } from '@course/grader';
 import { writeFileAtomic } from '@course/models';
+import type { CourseIO } from '@course/trainer';
 import type { Command } from 'commander';
-import type { CourseIO } from '../io.js';
 
 export function registerCheck(program: Command, io: CourseIO): void {
   program

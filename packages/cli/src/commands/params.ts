@@ -17,9 +17,8 @@ import {
   rnnParameterCount,
   selectBackend,
 } from '@course/models';
+import { type CourseIO, integerIn, integerList, println } from '@course/trainer';
 import type { Command } from 'commander';
-import { integerIn, integerList } from '../flags.js';
-import { type CourseIO, println } from '../io.js';
 
 /** What a flag's value can be: an integer, a list of integers, or a switch's on/off. */
 type FlagValue = number | number[] | boolean;

@@ -3,9 +3,16 @@
  * tuning table of several run folders (each a `-o DIR` of train_gpt2cu,
  * ours or llm.c's; only main.log is required).
  */
-import { loadRun, type PlotOptions, type TableFormat, tuningTable, writePlot } from '@course/trainer';
+import {
+  type CourseIO,
+  loadRun,
+  type PlotOptions,
+  println,
+  type TableFormat,
+  tuningTable,
+  writePlot,
+} from '@course/trainer';
 import { type Command, Option } from 'commander';
-import { type CourseIO, println } from '../io.js';
 
 interface PlotFlags {
   metric: PlotOptions['metric'];

@@ -7,10 +7,14 @@
 
 import { InputError } from '@course/models';
 import {
+  type CourseIO,
   DEFAULT_TRANSFER_RESAMPLES,
   DEFAULT_TRANSFER_SEED,
+  finiteNumber,
   fitTransfer,
   formatTransfer,
+  integerIn,
+  println,
   readTransferCsv,
   SWEEP_SCALES,
   type SweepScale,
@@ -20,9 +24,7 @@ import {
   transferJson,
   writeTransferPlot,
 } from '@course/trainer';
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import { integerIn } from '../flags.js';
-import { type CourseIO, println } from '../io.js';
+import { type Command, Option } from 'commander';
 
 interface TransferFlags {
   csv?: string;
@@ -35,12 +37,6 @@ interface TransferFlags {
   plot?: string;
   resamples: number;
   seed: number;
-}
-
-function finiteNumber(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError('expected a finite number');
-  return x;
 }
 
 /** The points of --csv (columns --x, --y) or of --sweeps (scale --x, the best LR). */
