@@ -1,22 +1,21 @@
 /**
  * `course sweep --parallel 2`: trials as processes of their own (the built
- * trainer's sweep/trial-child.js, `npm test` builds first; skipped without it,
- * like the trainer's bin.test.ts), tiny GPT-2s (d1 c16) on the trainer tests'
+ * trainer's sweep/trial-child.js, `npm test` builds first; fails, saying so,
+ * without it, like the trainer's bin.test.ts), tiny GPT-2s (d1 c16) on the trainer tests'
  * tiny data, cpu backend.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parallelCap } from '@course/trainer';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { requireBuilt } from '../../../scripts/require-built.js';
 import { tinyDataDir } from '../../trainer/test/helpers/tiny-data.js';
 import { course } from './run-course.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const CHILD = join(REPO, 'packages', 'trainer', 'dist', 'sweep', 'trial-child.js');
-const built = existsSync(CHILD);
-if (!built) console.warn(`sweep-parallel.test.ts skipped: ${CHILD} is missing (run \`npm run build\`)`);
 // Two trial processes need two cores and 2 GiB free (parallelCap); a smaller machine runs one.
 const roomForTwo = parallelCap(2).n === 2;
 
@@ -29,7 +28,8 @@ interface LedgerEntry {
   actualUsd: number;
 }
 
-describe.skipIf(!built)('course sweep --parallel', () => {
+describe('course sweep --parallel', () => {
+  beforeAll(() => requireBuilt(CHILD));
   test('two trials run as two processes at once: both finish, the ledger counts each once', async () => {
     const data = tinyDataDir();
     const root = mkdtempSync(join(tmpdir(), 'course-sweep-parallel-'));
