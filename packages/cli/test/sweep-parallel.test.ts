@@ -4,7 +4,8 @@
  * without it, like the trainer's bin.test.ts), tiny GPT-2s (d1 c16) on the trainer tests'
  * tiny data, cpu backend.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,5 +86,41 @@ describe('course sweep --parallel', () => {
     }
     expect(state.spentUsd).toBeCloseTo(a.actualUsd + b.actualUsd, 12);
     expect(r.stdout).toMatch(/spent \$[\d.]+ on this sweep \(2 trials run\)/);
+  });
+
+  test('a trial process whose sweep is gone (kill -9) stops itself: its ledger entry ends "interrupted"', async () => {
+    const data = tinyDataDir();
+    const root = mkdtempSync(join(tmpdir(), 'course-sweep-orphan-'));
+    const ledger = join(root, 'budget.json');
+    const args = [
+      ...['-o', join(root, 'run'), '-e', data.initCheckpoint, '-b', '2', '-t', '32', '-d', '64'],
+      ...['-x', '100000', '-v', '100000', '-h', '0', '-s', '0', '-n', '0', '--backend', 'cpu'],
+      ...['-id', data.trainPattern, '-iv', data.valPattern, '--ledger', ledger],
+    ];
+    // The shell starts the trial in the background and exits at once: the trial is an orphan,
+    // as the trials of a sweep killed with kill -9 are.
+    const quoted = [process.execPath, CHILD, ...args].map((a) => `'${a}'`).join(' ');
+    // COURSE_SWEEP_PID names the shell, as a sweep names itself to its trials.
+    const shell = spawnSync('sh', ['-c', `COURSE_SWEEP_PID=$$ ${quoted} >/dev/null 2>&1 & echo $!`], {
+      encoding: 'utf8',
+    });
+    const pid = Number(shell.stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    const entry = () => {
+      if (!existsSync(ledger)) return undefined;
+      return (JSON.parse(readFileSync(ledger, 'utf8')).runs as (LedgerEntry & { note?: string })[])[0];
+    };
+    const end = Date.now() + 120_000;
+    while (entry()?.status === undefined || entry()?.status === 'running') {
+      if (Date.now() > end) {
+        process.kill(pid, 'SIGKILL');
+        throw new Error(
+          `the orphaned trial ${pid} did not stop; its ledger entry: ${JSON.stringify(entry())}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(entry()?.status).toBe('interrupted');
+    expect(entry()?.note).toMatch(/^SIGTERM after step \d+\/100000$/);
   });
 });

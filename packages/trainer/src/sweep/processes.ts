@@ -79,6 +79,9 @@ export function trialChildScript(): string {
   return found;
 }
 
+/** The environment variable that tells a trial process its sweep's pid (trial-child.ts). */
+export const SWEEP_PID_ENV = 'COURSE_SWEEP_PID';
+
 const live = new Set<ReturnType<typeof spawn>>();
 let forwarding: { signal: StopSignal; handler: () => void }[] = [];
 
@@ -110,7 +113,10 @@ export function processTrial(script = trialChildScript()): TrialRunner {
   return (args, { budgetUsd, io }) =>
     new Promise<void>((resolve, reject) => {
       const argv = [...args, ...(budgetUsd === undefined ? [] : ['--budget-usd', String(budgetUsd)])];
-      const child = spawn(process.execPath, [script, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [script, ...argv], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, [SWEEP_PID_ENV]: String(process.pid) },
+      });
       live.add(child);
       forwardSignals();
       let stderr = '';
