@@ -86,8 +86,8 @@ export function extractCommands(markdown: string, file: string): ReadmeCommand[]
     }
     const continued = /\\\s*$/.test(text);
     const body = continued ? text.replace(/\\\s*$/, '') : text;
-    const start = pending?.line ?? i + 1;
-    const joined = pending ? `${pending.text.trimEnd()} ${body.trim()}` : body;
+    const start: number = pending?.line ?? i + 1;
+    const joined: string = pending ? `${pending.text.trimEnd()} ${body.trim()}` : body;
     if (continued) {
       pending = { text: joined, line: start };
       continue;
@@ -179,7 +179,7 @@ function tokenize(code: string): Token[] {
       w.expands = true;
       i = k;
     } else if ('&|;<>'.includes(c)) {
-      const fd: Word | null = cur;
+      const fd = cur as Word | null; // set by word(), which TypeScript's narrowing does not see
       if (fd && /^[0-9]$/.test(fd.text) && (c === '>' || c === '<'))
         cur = null; // 2> file
       else end();
@@ -363,7 +363,11 @@ function scriptEntry(ws: { dir: string }, script: string): { src: string; args: 
 /** What the root `npm start` (packages/cli/src/demo.ts) reads from its argv. */
 const DEMO_FLAGS = ['--once'];
 
+const MAKERS = new Set(['mkdir', 'touch']);
 const SYSTEM_TOOLS = new Set([
+  'cp',
+  'mv',
+  'touch',
   'cat',
   'head',
   'tail',
@@ -550,8 +554,17 @@ export async function checkCommands(repo: Repo, commands: ReadmeCommand[]): Prom
         report(`${prog} is not on the PATH at the repository root: write \`npx ${prog}\``);
         await checkBin(ctx, prog, rest, report);
         checkPaths(ctx, rest, report);
-      } else if (SYSTEM_TOOLS.has(prog)) checkPaths(ctx, rest, report);
-      else report(`${prog}: not a program this check knows (npx, npm, node or a system tool)`);
+      } else if (SYSTEM_TOOLS.has(prog)) {
+        const operands = rest.filter((w) => !w.text.startsWith('-'));
+        // cp/mv SRC… DEST and mkdir/touch DIR…: what they make is not read
+        const made = prog === 'cp' || prog === 'mv' ? operands.slice(-1) : MAKERS.has(prog) ? operands : [];
+        checkPaths(
+          ctx,
+          rest.filter((w) => !made.includes(w)),
+          report,
+        );
+        ctx.created.push(...made.map((w) => normalize(w.text)));
+      } else report(`${prog}: not a program this check knows (npx, npm, node or a system tool)`);
       ctx.created.push(...madeBy(plain(simple.words)).map(normalize), ...simple.writes.map(normalize));
     }
   }
