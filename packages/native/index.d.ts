@@ -102,6 +102,7 @@ export interface NativeAddon {
     T: number,
     scale: number,
   ): void;
+  /** Causal attention from the fused projection; `scale` multiplies q·kᵀ (1/√hs as a float for the standard one). */
   causalAttentionForward(
     y: Float32Array,
     att: Float32Array,
@@ -110,6 +111,7 @@ export interface NativeAddon {
     T: number,
     C: number,
     H: number,
+    scale: number,
   ): void;
   causalAttentionBackward(
     dqkv: Float32Array,
@@ -120,6 +122,7 @@ export interface NativeAddon {
     T: number,
     C: number,
     H: number,
+    scale: number,
   ): void;
   /** Bidirectional attention, key-padding mask (empty: none), dropout `rate` with mask seed `seed`. */
   encoderAttentionForward(

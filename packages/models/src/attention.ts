@@ -2,7 +2,7 @@
  * Scaled dot-product attention and multi-head attention built on it, shared
  * by GPT-2 (causal) and BERT (padding mask).
  *
- *   scores  = q·kᵀ / sqrt(d_k)            [B, H, Tq, Tk]
+ *   scores  = q·kᵀ · scale                [B, H, Tq, Tk]   scale = 1/sqrt(d_k) unless given (muP: √d₀/d_k)
  *   scores += mask (0 keep, -inf drop)    causal and/or padding
  *   weights = softmax(scores, last axis)
  *   weights = dropout(weights)            training only (BERT's attention_probs_dropout_prob)
@@ -22,6 +22,8 @@ export interface AttentionOptions {
   causal?: boolean;
   /** [B, Tk], 1 for a real token, 0 for padding; padded keys get no weight. */
   paddingMask?: tf.Tensor2D;
+  /** Softmax scale of q·kᵀ; default 1/sqrt(d_k). */
+  scale?: number;
   /** Dropout on the attention weights (rate in [0, 1), mask seed); the weights returned are the dropped ones. */
   dropout?: { rate: number; seed: number };
 }
@@ -53,7 +55,7 @@ export function scaledDotProductAttention(
   return tf.tidy(() => {
     const [B, , Tq, d] = q.shape;
     const Tk = k.shape[2];
-    let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)) as tf.Tensor4D; // [B,H,Tq,Tk]
+    let scores = tf.mul(tf.matMul(q, k, false, true), opts.scale ?? 1 / Math.sqrt(d)) as tf.Tensor4D; // [B,H,Tq,Tk]
     if (opts.causal) {
       if (Tq !== Tk) throw new Error(`causal attention needs Tq = Tk, got ${Tq} and ${Tk}`);
       scores = tf.add(scores, causalMask(Tq));
@@ -88,7 +90,11 @@ function nativeAttention(
       const drop = tf.mul(tf.sub(1, tf.cast(opts.paddingMask, 'float32')), -1e9); // [B,Tk]
       scores = tf.add(scores, tf.reshape(drop, [B, 1, 1, Tk]));
     }
-    const softmax = fusedScaledSoftmax(scores, 1 / Math.sqrt(d), opts.causal === true) as tf.Tensor4D;
+    const softmax = fusedScaledSoftmax(
+      scores,
+      opts.scale ?? 1 / Math.sqrt(d),
+      opts.causal === true,
+    ) as tf.Tensor4D;
     const weights = dropWeights(softmax, opts);
     return { output: tf.matMul(weights, v) as tf.Tensor4D, weights };
   });
@@ -166,6 +172,7 @@ export function multiHeadAttention(
       {
         causal: opts.causal,
         paddingMask: opts.paddingMask,
+        scale: opts.scale,
         dropout: opts.dropout,
       },
     ); // [B, H, T, C/H]
@@ -179,14 +186,16 @@ export function multiHeadAttention(
  * The same as multiHeadAttention(x, {qkv, proj}, {heads, causal: true}).output;
  * on the native backend the part between the two projections is one kernel
  * each way reading q, k, v in place from the fused projection (no split, no
- * head transposes), as llm.c's attention_forward.
+ * head transposes), as llm.c's attention_forward. `scale` is the softmax
+ * scale (default 1/sqrt(C/heads); muP passes √d₀/d).
  */
 export function causalSelfAttention(
   x: tf.Tensor3D,
   w: { qkv: Projection; proj: Projection },
   heads: number,
+  scale?: number,
 ): tf.Tensor3D {
-  if (!nativeActive()) return multiHeadAttention(x, w, { heads, causal: true }).output;
+  if (!nativeActive()) return multiHeadAttention(x, w, { heads, causal: true, scale }).output;
   const [B, T, C] = x.shape;
   if (!Number.isInteger(heads) || heads < 1 || C % heads !== 0) {
     throw new Error(`multi-head attention: ${C} channels do not split into ${heads} heads`);
@@ -197,7 +206,7 @@ export function causalSelfAttention(
       T,
       3 * C,
     ]) as tf.Tensor3D;
-    const y = tf.reshape(fusedCausalAttention(qkv, heads), [B * T, C]) as tf.Tensor2D;
+    const y = tf.reshape(fusedCausalAttention(qkv, heads, scale), [B * T, C]) as tf.Tensor2D;
     return tf.reshape(linear(y, w.proj.weight, w.proj.bias), [B, T, C]) as tf.Tensor3D;
   });
 }

@@ -112,7 +112,21 @@ export {
 // GPT-2: llm.c's random initialisation.
 export { initParametersLlmc, residualProjectionStd } from './gpt2/init.js';
 // GPT-2: the model.
-export { GPT2, type GPT2Parameter } from './gpt2/model.js';
+export { GPT2, type GPT2Options, type GPT2Parameter } from './gpt2/model.js';
+export {
+  applyMupInit,
+  attentionScale,
+  describeMup,
+  initParametersMup,
+  MUP_HIDDEN_MATRICES,
+  type MupSettings,
+  mupInitMultiplier,
+  mupLrMultiplier,
+  outputMultiplier,
+  recordedMup,
+  standardAttentionScale,
+  widthMultiplier,
+} from './gpt2/mup.js';
 // GPT-2: text generation.
 export { pickToken, type SampleOptions, sample, sampleTokens } from './gpt2/sample.js';
 // The native backend's raw-array helpers (global norm, AdamW in place) and kernel counts.

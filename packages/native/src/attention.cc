@@ -5,7 +5,10 @@
 //
 // qkv [B, T, 3C]: row (b, t) holds q | k | v, head h at columns h·hs of each.
 //   S = Q·Kᵀ            [T, T]   per (b, h)
-//   A = softmax(S/√hs + causal mask)   (saved for the backward)
+//   A = softmax(scale·S + causal mask)   (saved for the backward)
+//   scale is an argument: the caller passes 1.0f/sqrtf(hs) for the standard
+//   1/√hs (bit for bit what this kernel computed before it took the scale), or
+//   muP's √d₀/hs.
 //   Y = A·V             [T, hs]  written to y [B, T, C] at columns h·hs
 #include <algorithm>
 #include <cmath>
@@ -35,6 +38,13 @@ Shape readShape(const Args& a, size_t first) {
   return s;
 }
 
+// The softmax scale argument, as a float (a finite number > 0).
+float readScale(const Args& a, size_t i) {
+  const double scale = a.number(i);
+  if (!(scale > 0) || !std::isfinite(scale)) throw ArgError("scale must be a finite number > 0");
+  return static_cast<float>(scale);
+}
+
 // Runs body(b, h, scratch) for every (batch, head): in parallel with BLAS on one
 // thread when there are enough pairs, else serially with BLAS threaded.
 template <typename F>
@@ -56,16 +66,16 @@ void forEachHead(const Shape& s, int64_t scratchSize, F body) {
   }
 }
 
-// causalAttentionForward(y, att, qkv, B, T, C, H)
+// causalAttentionForward(y, att, qkv, B, T, C, H, scale)
 COURSE_KERNEL(causalAttentionForward, {
-  Args a(env, info, 7, "causalAttentionForward");
+  Args a(env, info, 8, "causalAttentionForward");
   auto y = a.f32(0), att = a.f32(1), qkv = a.f32(2);
   const Shape s = readShape(a, 3);
   const int64_t T = s.T, C = s.C, hs = s.hs;
   if (static_cast<int64_t>(y.length) < s.B * T * C) throw ArgError("y is too short");
   if (static_cast<int64_t>(att.length) < s.B * s.H * T * T) throw ArgError("att is too short");
   if (static_cast<int64_t>(qkv.length) < s.B * T * 3 * C) throw ArgError("qkv is too short");
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
+  const float scale = readScale(a, 7);
   forEachHead(s, 0, [&](int64_t b, int64_t h, float*) {
     const float* q = qkv.data + b * T * 3 * C + h * hs;
     const float* k = q + C;
@@ -87,11 +97,11 @@ COURSE_KERNEL(causalAttentionForward, {
 
 // Backward, per (b, h), with dY the gradient of Y:
 //   dA = dY·Vᵀ      dV = Aᵀ·dY
-//   dS = A ⊙ (dA − rowsum(dA ⊙ A)) / √hs      (softmax backward; 0 where masked)
+//   dS = scale · A ⊙ (dA − rowsum(dA ⊙ A))      (softmax backward; 0 where masked)
 //   dQ = dS·K       dK = dSᵀ·Q
-// causalAttentionBackward(dqkv, dy, att, qkv, B, T, C, H): dqkv is overwritten.
+// causalAttentionBackward(dqkv, dy, att, qkv, B, T, C, H, scale): dqkv is overwritten.
 COURSE_KERNEL(causalAttentionBackward, {
-  Args a(env, info, 8, "causalAttentionBackward");
+  Args a(env, info, 9, "causalAttentionBackward");
   auto dqkv = a.f32(0), dy = a.f32(1), att = a.f32(2), qkv = a.f32(3);
   const Shape s = readShape(a, 4);
   const int64_t T = s.T, C = s.C, hs = s.hs;
@@ -99,7 +109,7 @@ COURSE_KERNEL(causalAttentionBackward, {
   if (static_cast<int64_t>(dy.length) < s.B * T * C) throw ArgError("dy is too short");
   if (static_cast<int64_t>(att.length) < s.B * s.H * T * T) throw ArgError("att is too short");
   if (static_cast<int64_t>(qkv.length) < s.B * T * 3 * C) throw ArgError("qkv is too short");
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
+  const float scale = readScale(a, 8);
   forEachHead(s, T * T, [&](int64_t b, int64_t h, float* dA) {
     const int64_t base = b * T * 3 * C + h * hs;
     const float *q = qkv.data + base, *k = q + C, *v = q + 2 * C;

@@ -6,6 +6,10 @@
  *   m̂ = m/(1-β1ᵗ)                       v̂ = v/(1-β2ᵗ)              t = step + 1
  *   p ← p - lr·(m̂/(√v̂ + eps) + wd·p)   wd only on the 2-D tensors
  *
+ * lr is the schedule's LR times the parameter's lrMultiplier (its group's: muP
+ * gives the hidden matrices 1/m, gpt2/mup.ts; absent means 1, and lr·1 is lr
+ * exactly, so SP is unchanged). The decay, coupled to lr, scales with it.
+ *
  * β1 0.9, β2 0.95, eps 1e-8 (hard-coded in llm.c; `opts` may change them, e.g.
  * β2 0.999 as torch.optim.AdamW and BERT fine-tuning use). m and v are kept per
  * variable and flatten to llm.c's state-file order (the parameters' order).
@@ -62,7 +66,7 @@ export class AdamW {
       // The same math in one pass over each tensor, updating the variables in place.
       this.params.forEach((p, i) => {
         nativeAdamWInPlace(p.variable, grads[i], this.m[i], this.v[i], {
-          learningRate: s.learningRate,
+          learningRate: s.learningRate * (p.lrMultiplier ?? 1),
           beta1: this.beta1,
           beta2: this.beta2,
           eps: this.eps,
@@ -84,7 +88,7 @@ export class AdamW {
         const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.eps));
         const wd = p.decay ? s.weightDecay : 0;
         const step = wd ? tf.add(update, tf.mul(p.variable, wd)) : update;
-        p.variable.assign(tf.sub(p.variable, tf.mul(step, s.learningRate)));
+        p.variable.assign(tf.sub(p.variable, tf.mul(step, s.learningRate * (p.lrMultiplier ?? 1))));
       });
     });
   }

@@ -99,6 +99,10 @@ export interface TrainOptions {
   allowOverBudget: boolean;
   fp32Checkpoints: boolean;
   init: InitScheme;
+  /** --mup 1: the maximal-update parametrisation (@course/models gpt2/mup.ts) relative to mupBaseWidth. */
+  mup: boolean;
+  /** --mup-base-width C₀ (m = C / C₀); null when not given. */
+  mupBaseWidth: number | null;
   help: boolean;
 }
 
@@ -160,6 +164,8 @@ export function defaultTrainOptions(): TrainOptions {
     allowOverBudget: false,
     fp32Checkpoints: false,
     init: 'llmc',
+    mup: false,
+    mupBaseWidth: null,
     help: false,
   };
 }
@@ -364,6 +370,8 @@ export const LONG_FLAGS: LongFlag[] = [
   long('--allow-over-budget', SWITCH, 'warn instead of stopping when over budget', 'off', (o) => { o.allowOverBudget = true; }),
   long('--fp32-checkpoints', SWITCH, 'write fp32 (version 3) checkpoints, not bf16 (5)', 'off', (o) => { o.fp32Checkpoints = true; }),
   long('--init', 'NAME', `random init: ${INIT_SCHEMES.join('|')}`, 'llmc', choice('init', INIT_SCHEMES)),
+  long('--mup', '0|1', 'muP: init ÷√m and Adam LR ÷m on hidden matrices, logits ÷m, attention √d₀/d (m = C / base width)', '0', zeroOne('mup')),
+  long('--mup-base-width', 'N', 'muP base width C₀, where -l was tuned (needs --mup 1; a multiple of NH)', 'none', (o, v, f) => { o.mupBaseWidth = parseInteger(f, v, POSITIVE); }),
   long('--help', SWITCH, 'print this help', '', (o) => { o.help = true; }),
 ];
 
@@ -428,6 +436,16 @@ function checkCombinations(o: TrainOptions, totalBatchSizeGiven: boolean): void 
   if (o.channels % o.heads !== 0) {
     throw new InputError(
       `-1c/-1h: channels ${o.channels} is not divisible by heads ${o.heads}; expected C to be a multiple of NH`,
+    );
+  }
+  if (o.mup && o.mupBaseWidth === null) {
+    throw new InputError(
+      '--mup 1: found no --mup-base-width, expected the base width C₀ the LR was tuned at',
+    );
+  }
+  if (!o.mup && o.mupBaseWidth !== null) {
+    throw new InputError(
+      `--mup-base-width: found ${o.mupBaseWidth} without --mup 1, expected --mup 1 with it`,
     );
   }
   const tokensPerMicroBatch = o.batchSize * o.seqLen;
@@ -522,6 +540,9 @@ export function trainUsage(): string {
     '    missing or invalid -it file is an error (llm.c would print token ids instead).',
     "  - One process, fp32 weights; checkpoints are bf16 (version 5) like the fork's unless",
     '    --fp32-checkpoints.',
+    "  - --mup 1 changes the forward (attention and logit scales), which llm.c's checkpoint cannot",
+    '    record: run_parameters.txt and run.json do; -y 1 and -e of a muP run need the same --mup',
+    '    flags (checked against the run.json beside the checkpoint), and llm.c itself runs it as SP.',
     '',
     'Exit codes: 0 done, 2 bad usage or input, 3 stopped by the budget (--budget-usd),',
     '  130 / 143 stopped by Ctrl-C (SIGINT) / SIGTERM after its spend was recorded (status',

@@ -66,6 +66,13 @@ export function runParameterRows(o: TrainOptions, run: RunFacts): RunParameterLi
     row('num_layers L', run.config.numLayers, 'd'),
     row('num_heads NH', run.config.numHeads, 'd'),
     row('channels C', run.config.channels, 'd'),
+    // ours, muP runs only (llm.c's table has no such rows; an SP table stays llm.c's)
+    ...(o.mup && o.mupBaseWidth !== null
+      ? [
+          row('muP base width', o.mupBaseWidth, 'd'),
+          row('muP multiplier m', f(run.config.channels / o.mupBaseWidth), 'f'),
+        ]
+      : []),
     row('num_parameters', run.numParameters, 'zu'),
     'rule',
     row('train_num_batches', run.trainNumBatches, 'd'),

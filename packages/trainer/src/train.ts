@@ -26,13 +26,15 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   appendRunParameters,
+  attentionScale,
   BudgetError,
   checkpointFileName,
   decodeText,
   decodeTokens,
+  describeMup,
   doneFileName,
   GPT2,
   type GPT2Config,
@@ -40,19 +42,24 @@ import {
   type HellaSwagExample,
   InputError,
   initParametersLlmc,
+  initParametersMup,
   MainLog,
+  type MupSettings,
   numParameters,
   type OptimizerState,
+  outputMultiplier,
   readCheckpoint,
   readCheckpointHeader,
   readHellaSwag,
   readOptimizerState,
   readTokenizer,
+  recordedMup,
   reportError,
   sampleTokens,
   selectBackend,
   stateFileName,
   type TokenizerTable,
+  widthMultiplier,
   writeCheckpoint,
   writeOptimizerState,
 } from '@course/models';
@@ -189,6 +196,28 @@ export function ensureOutputDir(dir: string): void {
   }
 }
 
+/** The run's muP settings from --mup / --mup-base-width (undefined: SP). */
+export function mupSettings(opts: Pick<TrainOptions, 'mup' | 'mupBaseWidth'>): MupSettings | undefined {
+  return opts.mup && opts.mupBaseWidth !== null ? { baseWidth: opts.mupBaseWidth } : undefined;
+}
+
+/**
+ * A checkpoint's forward depends on muP settings its llm.c file cannot hold;
+ * the run that wrote it recorded them in the run.json beside it. Resuming or
+ * initialising from it with other settings would silently run another model:
+ * an InputError naming both (no run.json: an llm.c checkpoint, any settings).
+ */
+export function checkMupMatches(checkpointPath: string, flag: string, mup: MupSettings | undefined): void {
+  const path = join(dirname(checkpointPath), 'run.json');
+  if (!existsSync(path)) return;
+  const recorded = recordedMup(checkpointPath);
+  if (recorded?.baseWidth === mup?.baseWidth) return;
+  const flags = recorded ? `--mup 1 --mup-base-width ${recorded.baseWidth}` : 'no --mup flags';
+  throw new InputError(
+    `${flag} ${checkpointPath}: found ${describeMup(mup)} for this run, expected ${describeMup(recorded)} as ${path} records (pass ${flags})`,
+  );
+}
+
 /** The largest step with a DONE_%08d marker in `dir`, or null. */
 export function latestDoneStep(dir: string): number | null {
   if (!existsSync(dir)) return null;
@@ -213,6 +242,9 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   let params: Float32Array;
   let weightInit: string;
   let resumeState: OptimizerState | null = null;
+  const mup = mupSettings(opts);
+  if (resumeStep !== null) checkMupMatches(join(dir, checkpointFileName(resumeStep)), '-y 1:', mup);
+  else if (opts.initFrom) checkMupMatches(opts.initFrom, '-e', mup);
   if (resumeStep !== null) {
     // As llm.c with master weights: the bf16 checkpoint gives only the config; the
     // weights are the state file's fp32 master copy, which makes resume bit-exact.
@@ -231,8 +263,11 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     weightInit = opts.initFrom;
   } else {
     config = gpt2Config({ depth: opts.depth, channels: opts.channels, heads: opts.heads });
-    params = initParametersLlmc(config, opts.seed ?? 42);
-    weightInit = `random (${opts.init}, d${opts.depth} c${opts.channels} h${opts.heads}, seed ${opts.seed ?? 42})`;
+    params = mup
+      ? initParametersMup(config, mup, opts.seed ?? 42)
+      : initParametersLlmc(config, opts.seed ?? 42);
+    const scheme = mup ? `${opts.init} muP base width ${mup.baseWidth}` : opts.init;
+    weightInit = `random (${scheme}, d${opts.depth} c${opts.channels} h${opts.heads}, seed ${opts.seed ?? 42})`;
   }
   if (opts.seqLen > config.maxSeqLen) {
     throw new InputError(`-t: found ${opts.seqLen}, expected at most the model's maxT ${config.maxSeqLen}`);
@@ -279,7 +314,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
 
   // ---- model and optimizer (after every input check, so bad input leaks no tensors)
   const N = numParameters(config);
-  const model = new GPT2(config, params);
+  const model = new GPT2(config, params, { mup });
   const optimizer = new AdamW(model.parameters);
 
   // ---- resume the optimizer and the loader where the state file left them
@@ -341,6 +376,8 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     numParameters: N,
     backend: backend.name,
     backendReason: backend.reason,
+    /** The parametrisation (the forward depends on it; llm.c's checkpoint does not record it). */
+    parametrisation: mupRecord(config, mup),
     gradAccum,
     trainSteps,
     peakFlops: peak,
@@ -562,6 +599,21 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
  * Any problem with it (missing, wrong magic, truncated, another vocabulary than
  * the model's) is an InputError naming the flag and the file: exit 2.
  */
+/** run.json's record of the parametrisation: SP, or muP with its multipliers. */
+function mupRecord(config: GPT2Config, mup: MupSettings | undefined) {
+  if (!mup) return { kind: 'SP' };
+  const m = widthMultiplier(config, mup);
+  return {
+    kind: 'muP',
+    baseWidth: mup.baseWidth,
+    widthMultiplier: m,
+    hiddenLrMultiplier: 1 / m,
+    hiddenInitMultiplier: 1 / Math.sqrt(m),
+    outputMultiplier: outputMultiplier(config, mup),
+    attentionScale: attentionScale(config, mup),
+  };
+}
+
 function loadTokenizer(path: string, config: GPT2Config): TokenizerTable {
   let tokenizer: TokenizerTable;
   try {

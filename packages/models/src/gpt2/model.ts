@@ -9,6 +9,11 @@
  *   per layer: x += attproj(attn(ln1(x)));  x += fcproj(gelu(fc(ln2(x))))
  *   logits = lnf(x)·wteᵀ  (tied head, all Vp columns)         [B·T, Vp]
  *   loss / sampling use only the first V columns.
+ *
+ * With muP settings (mup.ts, m = C / C₀ ≠ 1) the attention scores are scaled
+ * by √d₀/d instead of 1/√d and the logits by 1/m (lnf(x)/m · wteᵀ); the
+ * hidden matrices' Adam LR multiplier 1/m rides on each parameter
+ * (lrMultiplier). At m = 1, or without muP, none of this runs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { causalSelfAttention } from '../attention.js';
@@ -16,6 +21,13 @@ import { InputError } from '../errors.js';
 import { fusedSoftmaxCrossEntropy, nativeActive } from '../kernels/native/index.js';
 import { crossEntropyPerRow, gelu, layerNorm, linear } from '../layers.js';
 import { type GPT2Config, numParameters, type ParameterName, parameterTensors } from './config.js';
+import {
+  attentionScale,
+  type MupSettings,
+  mupLrMultiplier,
+  outputMultiplier,
+  widthMultiplier,
+} from './mup.js';
 
 /** One variable: llm.c tensor `name`, layer `layer` (or -1), at `offset` in the flat file order. */
 export interface GPT2Parameter {
@@ -27,6 +39,13 @@ export interface GPT2Parameter {
   shape: number[];
   /** AdamW weight decay applies (2-D tensors only). */
   decay: boolean;
+  /** The tensor's LR is this times the schedule's (muP: 1/m on hidden matrices); absent means 1. */
+  lrMultiplier?: number;
+}
+
+export interface GPT2Options {
+  /** muP relative to this base width (mup.ts); absent: the standard parametrisation. */
+  mup?: MupSettings;
 }
 
 interface Block {
@@ -53,9 +72,15 @@ export class GPT2 {
   private readonly blocks: Block[];
   private readonly lnfw: tf.Variable<tf.Rank.R1>;
   private readonly lnfb: tf.Variable<tf.Rank.R1>;
+  /** muP settings, or undefined for SP. */
+  readonly mup: MupSettings | undefined;
+  /** The attention softmax scale when it is not SP's 1/√d (muP, m ≠ 1), else undefined. */
+  private readonly attnScale: number | undefined;
+  /** The tied head's logit multiplier (muP: 1/m). */
+  private readonly outMult: number;
 
   /** Builds the model from a flat parameter array in llm.c file order (e.g. a checkpoint's). */
-  constructor(config: GPT2Config, flat: Float32Array) {
+  constructor(config: GPT2Config, flat: Float32Array, opts: GPT2Options = {}) {
     const expected = numParameters(config);
     if (flat.length !== expected) {
       throw new InputError(
@@ -68,6 +93,10 @@ export class GPT2 {
       );
     }
     this.config = config;
+    this.mup = opts.mup;
+    const m = opts.mup ? widthMultiplier(config, opts.mup) : 1;
+    this.attnScale = m === 1 ? undefined : attentionScale(config, opts.mup);
+    this.outMult = m === 1 ? 1 : outputMultiplier(config, opts.mup);
     this.parameters = [];
     const byName = new Map<string, tf.Variable>();
     for (const t of parameterTensors(config)) {
@@ -88,6 +117,7 @@ export class GPT2 {
           size: layerSize,
           shape: t.layerShape,
           decay: t.decay,
+          lrMultiplier: mupLrMultiplier(t.name, config, m === 1 ? undefined : opts.mup),
         });
         byName.set(`${t.name}:${layer}`, variable);
       }
@@ -159,6 +189,7 @@ export class GPT2 {
             proj: { weight: block.attprojw, bias: block.attprojb },
           },
           NH,
+          this.attnScale,
         ); // [B, T, C]
         x = tf.add(x, tf.reshape(output, [B * T, C]));
         // MLP
@@ -213,10 +244,21 @@ export class GPT2 {
    * only the first V columns: the padded ones get no probability or gradient.
    */
   private headLosses(hidden: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+    const h = this.readoutInput(hidden);
     if (nativeActive()) {
-      return fusedSoftmaxCrossEntropy(linear(hidden, this.wte), targets, this.config.vocabSize); // [N, Vp] -> [N]
+      return fusedSoftmaxCrossEntropy(linear(h, this.wte), targets, this.config.vocabSize); // [N, Vp] -> [N]
     }
-    return crossEntropyPerRow(this.logits2d(hidden), targets);
+    return crossEntropyPerRow(this.linearHead(h), targets);
+  }
+
+  /** muP's logit multiplier applied to the head's input, hidden/m [N, C] (cheaper than logits/m [N, Vp]). */
+  private readoutInput(hidden: tf.Tensor2D): tf.Tensor2D {
+    return this.outMult === 1 ? hidden : (tf.mul(hidden, this.outMult) as tf.Tensor2D);
+  }
+
+  /** Logits over the real vocabulary: (muP's multiplier ·) hidden·wte[:V]ᵀ. */
+  private logits2d(hidden: tf.Tensor2D): tf.Tensor2D {
+    return this.linearHead(this.readoutInput(hidden));
   }
 
   /**
@@ -224,7 +266,7 @@ export class GPT2 {
    * weight is cheaper than slicing B·T×Vp logits, and the padded rows (always
    * 0 in llm.c) never reach the softmax, so they get no gradient.
    */
-  private logits2d(hidden: tf.Tensor2D): tf.Tensor2D {
+  private linearHead(hidden: tf.Tensor2D): tf.Tensor2D {
     const { vocabSize: V, paddedVocabSize: Vp, channels: C } = this.config;
     const head = V === Vp ? this.wte : (tf.slice(this.wte, [0, 0], [V, C]) as tf.Tensor2D);
     return linear(hidden, head); // [B·T, V]

@@ -2,16 +2,24 @@
  * A second, independent GPT-2: plain loops in float64 straight from the
  * architecture description (llm.c's CPU forward pass in spirit), used to check
  * the tfjs model's logits, loss and (by finite differences) its gradients.
+ * `scales` changes the two forward constants muP changes: the attention
+ * softmax scale (default 1/√hs) and a multiplier on the logits (default 1).
  */
 import { type GPT2Config, parameterTensors } from '../../src/gpt2/config.js';
+
+export interface ReferenceScales {
+  attention?: number;
+  logits?: number;
+}
 
 export function referenceLoss(
   config: GPT2Config,
   flat: ArrayLike<number>,
   tokens: number[][],
   targets: number[][],
+  scales: ReferenceScales = {},
 ) {
-  const logits = referenceLogits(config, flat, tokens);
+  const logits = referenceLogits(config, flat, tokens, scales);
   let total = 0;
   let count = 0;
   const V = config.vocabSize;
@@ -33,9 +41,12 @@ export function referenceLogits(
   config: GPT2Config,
   flat: ArrayLike<number>,
   tokens: number[][],
+  scales: ReferenceScales = {},
 ): number[][][] {
   const { channels: C, numHeads: NH, numLayers: L, vocabSize: V } = config;
   const hs = C / NH;
+  const attentionScale = scales.attention ?? 1 / Math.sqrt(hs);
+  const logitScale = scales.logits ?? 1;
   const off = Object.fromEntries(parameterTensors(config).map((t) => [t.name, t.offset]));
   const p = (name: string, i: number) => flat[off[name] + i];
   const layerNorm = (x: number[], wName: string, bName: string, l: number) => {
@@ -71,7 +82,7 @@ export function referenceLogits(
           for (let s = 0; s <= t; s++) {
             let dot = 0;
             for (let i = 0; i < hs; i++) dot += qkv[t][h * hs + i] * qkv[s][C + h * hs + i];
-            scores.push(dot / Math.sqrt(hs));
+            scores.push(dot * attentionScale);
           }
           const max = Math.max(...scores);
           const e = scores.map((s) => Math.exp(s - max));
@@ -96,6 +107,8 @@ export function referenceLogits(
         return x1.map((v, i) => v + out[i]);
       });
     }
-    return xs.map((x) => matvec(layerNorm(x, 'lnfw', 'lnfb', 0), 'wte', 0, null, 0, V));
+    return xs.map((x) =>
+      matvec(layerNorm(x, 'lnfw', 'lnfb', 0), 'wte', 0, null, 0, V).map((z) => z * logitScale),
+    );
   });
 }

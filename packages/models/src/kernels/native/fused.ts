@@ -128,27 +128,29 @@ function scaledSoftmaxGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInf
   return nb.output(dx, y.shape);
 }
 
-// qkv [B, T, 3C], attr heads -> y [B, T, C], att [B, H, T, T]
+// qkv [B, T, 3C], attrs heads, scale -> y [B, T, C], att [B, H, T, T]
 function causalAttention({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { qkv } = inputs as Record<string, tf.TensorInfo>;
   const nb = backend as NativeBackend;
   const [B, T, C3] = qkv.shape;
   const C = C3 / 3;
-  const H = Number((attrs as { heads: number }).heads);
+  const { heads, scale } = attrs as { heads: number; scale: number };
+  const H = Number(heads);
   const y = nb.allocFloat32(B * T * C);
   const att = nb.allocFloat32(B * H * T * T);
-  nativeAddon().causalAttentionForward(y, att, floats(nb, qkv)[0], B, T, C, H);
+  nativeAddon().causalAttentionForward(y, att, floats(nb, qkv)[0], B, T, C, H, Number(scale));
   return [nb.output(y, [B, T, C]), nb.output(att, [B, H, T, T])];
 }
 
-function causalAttentionGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
+function causalAttentionGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { dy, att, qkv } = inputs as Record<string, tf.TensorInfo>;
   const nb = backend as NativeBackend;
   const [B, T, C3] = qkv.shape;
   const H = att.shape[1];
   const dqkv = nb.allocFloat32(B * T * C3);
   const [dyv, av, qv] = floats(nb, dy, att, qkv);
-  nativeAddon().causalAttentionBackward(dqkv, dyv, av, qv, B, T, C3 / 3, H);
+  const scale = Number((attrs as { scale: number }).scale);
+  nativeAddon().causalAttentionBackward(dqkv, dyv, av, qv, B, T, C3 / 3, H, scale);
   return nb.output(dqkv, qkv.shape);
 }
 
@@ -323,18 +325,25 @@ export function fusedScaledSoftmax(scores: tf.Tensor, scale: number, causal: boo
   return op(scores);
 }
 
+/** 1/√hs as a C float (1.0f / sqrtf(hs): float sqrt and division are correctly rounded, and so are these in double then rounded to float). */
+function inverseSqrtF32(hs: number): number {
+  return Math.fround(1 / Math.fround(Math.sqrt(hs)));
+}
+
 /**
  * Causal self-attention from the fused projection: qkv [B, T, 3C] -> y [B, T, C]
- * (heads merged), softmax(q·kᵀ/√hs + causal mask)·v per head, as llm.c does it.
+ * (heads merged), softmax(scale·q·kᵀ + causal mask)·v per head, as llm.c does it;
+ * scale defaults to 1/√hs (llm.c's), muP passes √d₀/hs.
  */
-export function fusedCausalAttention(qkv: tf.Tensor3D, heads: number): tf.Tensor3D {
+export function fusedCausalAttention(qkv: tf.Tensor3D, heads: number, scale?: number): tf.Tensor3D {
+  const attrs = { heads, scale: scale ?? inverseSqrtF32(qkv.shape[2] / 3 / heads) };
   const op = customGrad<(x: tf.Tensor3D) => tf.Tensor3D>((x: tf.Tensor3D, save: tf.GradSaveFunc) => {
-    const [y, att] = run<tf.Tensor[]>(CAUSAL_ATTENTION, { qkv: x }, { heads });
+    const [y, att] = run<tf.Tensor[]>(CAUSAL_ATTENTION, { qkv: x }, attrs);
     save([att, x]);
     return {
       value: y as tf.Tensor3D,
       gradFunc: (dy: tf.Tensor3D, [a, q]: tf.Tensor[]) => [
-        run<tf.Tensor>(CAUSAL_ATTENTION_GRAD, { dy, att: a, qkv: q }),
+        run<tf.Tensor>(CAUSAL_ATTENTION_GRAD, { dy, att: a, qkv: q }, attrs),
       ],
     };
   });
