@@ -226,7 +226,7 @@ const CASES: Case[] = [
 /** Σ output·probe for BERT's separate q, k, v projections, and its gradients (x and all eight tensors). */
 function attentionLoss({ B, T, C, H, lengths }: Case): tf.Tensor[] {
   const x = randomTensor([B, T, C], 1) as tf.Tensor3D;
-  const tensors = [x];
+  const tensors: tf.Tensor[] = [x];
   for (let i = 0; i < 4; i++) {
     tensors.push(randomTensor([C, C], 10 + i, -0.5, 0.5), randomTensor([C], 20 + i));
   }
