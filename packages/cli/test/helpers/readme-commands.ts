@@ -273,9 +273,9 @@ export function loadRepo(root: string): Repo {
   return { root, paths, workspaces, rootScripts: pkg.scripts ?? {} };
 }
 
-/** The README files the test covers: the root's, each package's and each assignment's. */
+/** The README files the test covers: every README.md git tracks or would (node_modules is ignored). */
 export function readmeFiles(repo: Repo): string[] {
-  return [...repo.paths].filter((p) => /^((packages|assignments)\/[^/]+\/)?README\.md$/.test(p)).sort();
+  return [...repo.paths].filter((p) => /(^|\/)README\.md$/.test(p)).sort();
 }
 
 function normalize(path: string): string {
