@@ -151,8 +151,10 @@ describe('course sweep: successive halving and the budget', () => {
     );
     const state = readJson(join(out, 'sweep.json'));
     expect(state.status).toBe('stopped');
-    expect(state.trials.map((t: { status: string }) => t.status)).toEqual(['finished', 'pending']);
+    // the grid's trials are all in the state from the start; neither unaffordable one ran
+    expect(state.trials.map((t: { status: string }) => t.status)).toEqual(['finished', 'pending', 'pending']);
     expect(existsSync(join(out, 't002', 'main.log'))).toBe(false);
+    expect(existsSync(join(out, 't003', 'main.log'))).toBe(false);
     const runs = readJson(ledger).runs as { actualUsd: number }[];
     expect(runs).toHaveLength(1);
     expect(r.stdout).toContain(`spent $${runs[0].actualUsd.toFixed(2)} on this sweep (1 trial run)`);
