@@ -323,8 +323,29 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
           println(io.stdout, `${n} job(s) processed`);
         } else if (flags.server) {
           if (!token) throw new InputError('--token: missing (a remote worker needs a worker token)');
-          const n = await runRemoteWorker({ ...common, server: flags.server, token, cacheDir: flags.cache });
-          println(io.stdout, `${n} job(s) processed`);
+          // SIGINT/SIGTERM: a job being downloaded is given back to the server at once; an evaluation
+          // (one synchronous computation, which signals cannot interrupt) is finished and posted first.
+          // Either way no attempt is burned, as it would be by a lease left to expire.
+          const stop = new AbortController();
+          const onSignal = (signal: string) => {
+            common.log(`worker: ${signal}: stopping (a job in progress is finished or given back)`);
+            stop.abort();
+          };
+          process.on('SIGINT', onSignal);
+          process.on('SIGTERM', onSignal);
+          try {
+            const n = await runRemoteWorker({
+              ...common,
+              server: flags.server,
+              token,
+              cacheDir: flags.cache,
+              signal: stop.signal,
+            });
+            println(io.stdout, `${n} job(s) processed`);
+          } finally {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+          }
         } else {
           throw new InputError('--db / --server: found neither, expected one');
         }

@@ -264,7 +264,11 @@ async function download(
   renameSync(tmp, file);
 }
 
-/** One remote job, if the server has one; returns whether it did one. */
+/**
+ * One remote job, if the server has one; returns whether it did one. When `opts.signal` is
+ * aborted (the worker was told to stop) during the downloads or between evaluation batches, the
+ * job is given back to the server (its attempt not counted) and this returns false.
+ */
 export async function runOneRemoteJob(
   opts: RemoteWorkerOptions,
   log: (line: string) => void,
@@ -299,7 +303,11 @@ export async function runOneRemoteJob(
       body: JSON.stringify({ lease: job.lease_id }),
     });
     if (renewed.status === 409) throw new Error(`job ${job.job_id}: lease lost while downloading`);
-    const score = scoreCheckpoint(checkpoint, manifest, folder, job.evaluation);
+    const stopIfAsked = () => {
+      if (opts.signal?.aborted) throw new WorkerStopped('the worker was told to stop');
+    };
+    stopIfAsked();
+    const score = scoreCheckpoint(checkpoint, manifest, folder, job.evaluation, stopIfAsked);
     body = { lease: job.lease_id, score };
     log(
       `job ${job.job_id}: public HellaSwag ${fixed(score.public.hellaswag_acc)}, val loss ${fixed(score.public.val_loss)}`,
@@ -307,6 +315,15 @@ export async function runOneRemoteJob(
   } catch (err) {
     // The server went away mid-download: nothing to report; the job is claimed again after its lease.
     if (err instanceof ServerApiError && err.retryable) throw err;
+    if (err instanceof WorkerStopped || opts.signal?.aborted) {
+      rmSync(checkpoint, { force: true });
+      const reply = await api(opts, `/api/worker/jobs/${job.job_id}/release`, {
+        method: 'POST',
+        body: JSON.stringify({ lease: job.lease_id }),
+      });
+      log(`job ${job.job_id}: ${reply.status === 409 ? 'lease lost' : 'given back to the queue'} (stopping)`);
+      return false;
+    }
     body = { lease: job.lease_id, error: failureMessage(err) };
     log(`job ${job.job_id}: failed: ${String(err)}`);
   } finally {
@@ -345,7 +362,7 @@ export async function runRemoteWorker(opts: RemoteWorkerOptions): Promise<number
       if (opts.once || !(err instanceof ServerApiError && err.retryable)) throw err;
       log(`${err.message}; trying again in ${((opts.pollMs ?? 2000) / 1000).toFixed(0)} s`);
     }
-    if (opts.once) break;
+    if (opts.once || opts.signal?.aborted) break;
     await sleep(opts.pollMs ?? 2000, opts.signal);
   }
   return done;

@@ -685,6 +685,49 @@ describe('ties, remote workers, private board, CSV', () => {
     }
   });
 
+  test('a remote worker told to stop gives its job back: the attempt is not counted, another worker scores it', async () => {
+    const fresh = await startTestServer(tinyConfig(), tempDir());
+    try {
+      const token = fresh.store.addStudent('stopper').token;
+      const res = await submit(fresh.url, token, {
+        checkpoint: readFileSync(tinyCheckpoint(dir, 21)),
+        max_lr: '1e-3',
+        spend_usd: '1',
+      });
+      const id = res.body.id as number;
+      const attempts = () =>
+        (
+          fresh.store.db.prepare('SELECT attempts FROM jobs WHERE submission_id = ?').get(id) as {
+            attempts: number;
+          }
+        ).attempts;
+      // SIGTERM arrives right after the claim (the CLI aborts this signal on SIGINT/SIGTERM).
+      const stop = new AbortController();
+      const lines: string[] = [];
+      const log = (line: string) => {
+        lines.push(line);
+        if (/^job \d+: submission/.test(line)) stop.abort();
+      };
+      const opts = { server: fresh.url, token: fresh.workerToken, cacheDir: tempDir('lb-cache-') };
+      expect(await runOneRemoteJob({ ...opts, name: 'stopping', signal: stop.signal }, log)).toBe(false);
+      expect(lines.at(-1)).toMatch(/given back to the queue \(stopping\)$/);
+      expect(fresh.store.submission(id)!.status).toBe('queued');
+      expect(attempts()).toBe(0);
+      // A lease already given back cannot be given back twice.
+      const again = await fetch(`${fresh.url}/api/worker/jobs/1/release`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${fresh.workerToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ lease: 'not-a-lease' }),
+      });
+      expect(again.status).toBe(409);
+      expect(await runOneRemoteJob({ ...opts, name: 'next' }, silent)).toBe(true);
+      expect(fresh.store.submission(id)!.status).toBe('scored');
+      expect(attempts()).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   test('a posted score is refused unless its evaluator, HellaSwag counts and losses are what this server evaluates', async () => {
     const fresh = await startTestServer(tinyConfig(), tempDir());
     try {

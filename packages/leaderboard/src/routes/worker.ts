@@ -4,6 +4,8 @@
  *   GET  /api/worker/jobs/:id/checkpoint?lease=L    the checkpoint bytes
  *   GET  /api/worker/heldout/:file                  a held-out split file
  *   POST /api/worker/jobs/:id/heartbeat             {"lease"} extends the lease
+ *   POST /api/worker/jobs/:id/release               {"lease"} gives the job back (a worker told to stop);
+ *                                                   its attempt is not counted
  *   POST /api/worker/jobs/:id/result                {"lease", "score"} or {"lease", "error"}
  */
 import { join } from 'node:path';
@@ -146,6 +148,17 @@ export function workerRoutes(ctx: AppContext, json: express.RequestHandler): exp
     if (!store.renewLease(Number(req.params.id), req.body.lease, ctx.leaseMs)) {
       throw new HttpError(409, `job ${req.params.id}: lease not held (expired or finished)`);
     }
+    res.json({ ok: true });
+  });
+
+  router.post('/api/worker/jobs/:id/release', json, (req, res) => {
+    const who = ctx.requireRole(req, ['worker', 'admin']);
+    checkBody(validateLeaseBody, req.body, 'body');
+    const jobId = Number(req.params.id);
+    if (!store.releaseJob(jobId, req.body.lease)) {
+      throw new HttpError(409, `job ${req.params.id}: lease not held (expired or finished)`);
+    }
+    log.info({ job: jobId, worker: who.name }, 'job given back (remote worker stopping)');
     res.json({ ok: true });
   });
 
