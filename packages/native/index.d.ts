@@ -124,29 +124,43 @@ export interface NativeAddon {
     H: number,
     scale: number,
   ): void;
-  /** Bidirectional attention, key-padding mask (empty: none), dropout `rate` with mask seed `seed`. */
+  /**
+   * Bidirectional attention: q, k, v rows of stride ld (C for separate projections), key-padding
+   * mask (empty: none), dropout `rate` with mask seed `seed`; `drop` receives the dropped
+   * probabilities when rate > 0 (may be empty otherwise).
+   */
   encoderAttentionForward(
     y: Float32Array,
     att: Float32Array,
-    qkv: Float32Array,
+    drop: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
     mask: Float32Array,
     B: number,
     T: number,
     C: number,
     H: number,
+    ld: number,
     rate: number,
     seed: number,
   ): void;
   encoderAttentionBackward(
-    dqkv: Float32Array,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
     dy: Float32Array,
     att: Float32Array,
-    qkv: Float32Array,
+    drop: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
     mask: Float32Array,
     B: number,
     T: number,
     C: number,
     H: number,
+    ld: number,
     rate: number,
     seed: number,
   ): void;

@@ -215,16 +215,16 @@ export function causalSelfAttention(
  * BERT's bidirectional self-attention, output only: x [B, T, C] -> [B, T, C],
  * padded keys masked, dropout on the probabilities when `dropout` is given.
  * The same as multiHeadAttention(x, w, {heads, paddingMask, dropout}).output
- * (up to the dropout mask's random draws); on the native backend q, k, v come
- * from one joint projection (three separate weights are concatenated into
- * [3C, C]) and the part between the projections is one kernel each way
- * (fusedEncoderAttention), reading q, k, v in place.
+ * (up to the dropout mask's random draws); on the native backend the part
+ * between the projections is one kernel each way (fusedEncoderAttention),
+ * reading q, k, v in place from the projections (separate ones, BERT's; a
+ * fused [3C, C] one is split first), no head split, transposes or merge.
  */
 export function encoderSelfAttention(
   x: tf.Tensor3D,
   w: MultiHeadAttentionWeights,
   heads: number,
-  opts: Omit<AttentionOptions, 'causal'> = {},
+  opts: Pick<AttentionOptions, 'paddingMask' | 'dropout'> = {},
 ): tf.Tensor3D {
   if (!nativeActive()) return multiHeadAttention(x, w, { heads, ...opts }).output;
   const [B, T, C] = x.shape;
@@ -232,16 +232,21 @@ export function encoderSelfAttention(
     throw new Error(`multi-head attention: ${C} channels do not split into ${heads} heads`);
   }
   return tf.tidy(() => {
-    const joint: Projection =
-      'qkv' in w
-        ? w.qkv
-        : {
-            weight: tf.concat([w.q.weight, w.k.weight, w.v.weight], 0) as tf.Tensor2D,
-            bias: w.q.bias && w.k.bias && w.v.bias ? tf.concat([w.q.bias, w.k.bias, w.v.bias]) : undefined,
-          };
     const rows = tf.reshape(x, [B * T, C]) as tf.Tensor2D;
-    const qkv = tf.reshape(linear(rows, joint.weight, joint.bias), [B, T, 3 * C]) as tf.Tensor3D;
-    const y = tf.reshape(fusedEncoderAttention(qkv, heads, opts), [B * T, C]) as tf.Tensor2D;
+    let q: tf.Tensor3D;
+    let k: tf.Tensor3D;
+    let v: tf.Tensor3D;
+    if ('qkv' in w) {
+      [q, k, v] = tf.split(
+        tf.reshape(linear(rows, w.qkv.weight, w.qkv.bias), [B, T, 3 * C]),
+        3,
+        2,
+      ) as tf.Tensor3D[];
+    } else {
+      const project = (p: Projection) => tf.reshape(linear(rows, p.weight, p.bias), [B, T, C]) as tf.Tensor3D;
+      [q, k, v] = [project(w.q), project(w.k), project(w.v)];
+    }
+    const y = tf.reshape(fusedEncoderAttention(q, k, v, heads, opts), [B * T, C]) as tf.Tensor2D;
     return tf.reshape(linear(y, w.proj.weight, w.proj.bias), [B, T, C]) as tf.Tensor3D;
   });
 }

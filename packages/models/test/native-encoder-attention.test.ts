@@ -2,8 +2,8 @@
  * The native backend's fused bidirectional (BERT) self-attention with a
  * key-padding mask and attention-probability dropout (fusedEncoderAttention,
  * packages/native/src/encoder_attention.cc):
- * - its output equals the math in plain float64 below and its gradient a central
- *   difference of that math, with and without padding (right padding, a padded
+ * - its output equals the math in plain float64 below and its gradients (q, k, v,
+ *   here split from one [B, T, 3C] input) a central difference of that math, with and without padding (right padding, a padded
  *   key in the middle, a sequence with no real key), with and without dropout
  *   (the dropout mask re-derived here from its documented hash);
  * - encoderSelfAttention on native equals multiHeadAttention on cpu (output and
@@ -44,14 +44,19 @@ function splitmix64(x: bigint): bigint {
   return z ^ (z >> 31n);
 }
 
-/** keep(b, h, t, u): uniform(seed, ((b·H + h)·T + t)·T + u) ≥ rate (both float32 in the kernel). */
+/**
+ * keep at i = ((b·H + h)·T + t)·T + u: the 32-bit half i mod 2 (low, high) of
+ * splitmix64(splitmix64(seed) + ⌊i/2⌋) is ≥ ⌊rate·2³²⌋.
+ */
 function keepMask(B: number, H: number, T: number, rate: number, seed: number): Uint8Array {
   const keep = new Uint8Array(B * H * T * T).fill(1);
   if (rate === 0) return keep;
   const key = splitmix64(BigInt(seed));
+  const threshold = BigInt(Math.floor(rate * 2 ** 32));
   for (let i = 0; i < keep.length; i++) {
-    const r = Number(splitmix64((key + BigInt(i)) & MASK64) >> 40n) / 16777216;
-    keep[i] = r >= Math.fround(rate) ? 1 : 0;
+    const word = splitmix64((key + BigInt(Math.floor(i / 2))) & MASK64);
+    const half = i % 2 === 0 ? word & 0xffffffffn : word >> 32n;
+    keep[i] = half >= threshold ? 1 : 0;
   }
   return keep;
 }
@@ -126,7 +131,10 @@ async function fusedOnNative(
   return tf.tidy(() => {
     const x = tf.tensor3d(qkv, [B, T, 3 * C]);
     const paddingMask = mask ? tf.tensor2d(mask, [B, T], 'int32') : undefined;
-    const f = (xi: tf.Tensor) => fusedEncoderAttention(xi as tf.Tensor3D, H, { paddingMask, dropout });
+    const f = (xi: tf.Tensor) => {
+      const [q, k, v] = tf.split(xi, 3, 2) as tf.Tensor3D[];
+      return fusedEncoderAttention(q, k, v, H, { paddingMask, dropout });
+    };
     const y = f(x);
     const [dqkv] = tf.grads(f)([x], tf.tensor(weights, [B, T, C]));
     return { y: y.dataSync() as Float32Array, dqkv: dqkv.dataSync() as Float32Array };
@@ -289,9 +297,9 @@ describe.skipIf(!NATIVE_BUILT)(
  */
 function droppedProbabilities(B: number, T: number, dropout?: { rate: number; seed: number }): Float32Array {
   return tf.tidy(() => {
-    const eye = tf.tile(tf.reshape(tf.eye(T), [1, T, T]), [B, 1, 1]);
-    const qkv = tf.concat([tf.zeros([B, T, 2 * T]), eye], 2) as tf.Tensor3D;
-    return fusedEncoderAttention(qkv, 1, { dropout }).dataSync() as Float32Array;
+    const eye = tf.tile(tf.reshape(tf.eye(T), [1, T, T]), [B, 1, 1]) as tf.Tensor3D;
+    const zeros = tf.zeros([B, T, T]) as tf.Tensor3D;
+    return fusedEncoderAttention(zeros, zeros, eye, 1, { dropout }).dataSync() as Float32Array;
   });
 }
 

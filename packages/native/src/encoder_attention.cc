@@ -1,12 +1,13 @@
 // Bidirectional (encoder, BERT) self-attention with a key-padding mask and
-// dropout on the probabilities, in one kernel each way, reading Q, K, V
-// straight out of the joint projection as causalAttention* does (attention.cc):
+// dropout on the probabilities, in one kernel each way, reading Q, K, V in
+// place (no head split or transposes) as causalAttention* does (attention.cc):
 //
-// qkv [B, T, 3C]: row (b, t) holds q | k | v, head h at columns h·hs of each.
+// q, k, v: row (b, t) at offset (b·T + t)·ld, head h at columns h·hs: separate
+// [B, T, C] projections (ld = C, BERT's) or views into a joint one (ld = 3C).
 // mask [B, T] (1 real token, 0 padding) or empty (every key real).
 //   S = Q·Kᵀ                              [T, T]   per (b, h)
-//   A = softmax(S/√hs) over the real keys; padded keys get exactly 0   (saved)
-//   D = A ⊙ keep / (1 − p)                dropout, p = rate (D = A when p = 0)
+//   A = softmax(S/√hs) over the real keys; padded keys get exactly 0   (saved: att)
+//   D = A ⊙ keep / (1 − p)                dropout, p = rate            (saved: drop, when p > 0)
 //   Y = D·V                               [T, hs]  written to y [B, T, C] at columns h·hs
 //
 // Keys after the last real one of a sequence (right padding) are not computed
@@ -14,12 +15,13 @@
 // with no real key (impossible for BERT, whose [CLS] is always there) gets
 // A = 0, Y = 0 and zero gradients, deterministically.
 //
-// keep(b, h, t, u) = uniform(seed, ((b·H + h)·T + t)·T + u) ≥ p, where uniform
-// is the top 24 bits of splitmix64(splitmix64(seed) + index) / 2²⁴: a function
-// of the position alone, so the backward regenerates the same mask and the
-// result does not depend on the thread count.
+// keep at index i = ((b·H + h)·T + t)·T + u: the 32-bit half (i mod 2: low 0,
+// high 1) of splitmix64(splitmix64(seed) + ⌊i/2⌋) is ≥ ⌊p·2³²⌋ — a function of
+// the position alone (one hash per two weights), so the result does not depend
+// on the thread count; the backward reads the mask back from D (0 where dropped).
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "common.h"
@@ -53,33 +55,45 @@ inline uint64_t splitmix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// Dropout of one attention row: d[u] = a[u]·keep/(1 − p) for u < n.
+// Dropout of one attention row: d[u] = a[u]·keep(first + u)/(1 − p) for u < n.
 struct Dropout {
   float rate;
-  uint64_t key;  // splitmix64(seed)
+  uint64_t key;        // splitmix64(seed)
+  uint64_t threshold;  // ⌊p·2³²⌋
   void row(float* d, const float* a, int64_t n, uint64_t first) const {
     const float inv = 1.0f / (1.0f - rate);
-    for (int64_t u = 0; u < n; u++) {
-      const float r = static_cast<float>(splitmix64(key + first + u) >> 40) * (1.0f / 16777216.0f);
-      d[u] = r >= rate ? a[u] * inv : 0.0f;
+    int64_t u = 0;
+    if (first & 1) {  // the high half of the pair that began in the previous row
+      d[0] = (splitmix64(key + (first >> 1)) >> 32) >= threshold ? a[0] * inv : 0.0f;
+      u = 1;
     }
+    for (; u + 1 < n; u += 2) {
+      const uint64_t w = splitmix64(key + ((first + u) >> 1));
+      d[u] = (w & 0xFFFFFFFFull) >= threshold ? a[u] * inv : 0.0f;
+      d[u + 1] = (w >> 32) >= threshold ? a[u + 1] * inv : 0.0f;
+    }
+    if (u < n) d[u] = (splitmix64(key + ((first + u) >> 1)) & 0xFFFFFFFFull) >= threshold ? a[u] * inv : 0.0f;
   }
 };
 
 struct Inputs {
   EncoderShape s;
+  int64_t ld;             // row stride of q, k, v (and their gradients)
   const float* mask;      // [B, T] or nullptr
   std::vector<int64_t> n; // per sequence: 1 + the last real key (0: none)
   std::vector<char> holes; // per sequence: a padded key before the last real one
   Dropout drop;
 };
 
+// Arguments from shapeAt: B, T, C, H, ld, rate, seed.
 Inputs readInputs(const Args& a, Span<float> mask, size_t shapeAt) {
-  Inputs in{readEncoderShape(a, shapeAt), nullptr, {}, {}, {0.0f, 0}};
+  Inputs in{readEncoderShape(a, shapeAt), a.integer(shapeAt + 4), nullptr, {}, {}, {0.0f, 0, 0}};
   const EncoderShape& s = in.s;
-  const double rate = a.number(shapeAt + 4);
+  if (in.ld < s.C) throw ArgError("ld must be at least C");
+  const double rate = a.number(shapeAt + 5);
   if (!(rate >= 0.0 && rate < 1.0)) throw ArgError("dropout rate must be in [0, 1)");
-  in.drop = {static_cast<float>(rate), splitmix64(static_cast<uint64_t>(a.integer(shapeAt + 5)))};
+  in.drop = {static_cast<float>(rate), splitmix64(static_cast<uint64_t>(a.integer(shapeAt + 6))),
+             static_cast<uint64_t>(rate * 4294967296.0)};
   in.n.assign(s.B, s.T);
   in.holes.assign(s.B, 0);
   if (mask.length == 0) return in;
@@ -93,6 +107,13 @@ Inputs readInputs(const Args& a, Span<float> mask, size_t shapeAt) {
     for (int64_t u = 0; u < n; u++) in.holes[b] |= m[u] == 0.0f;
   }
   return in;
+}
+
+// A q/k/v-shaped array (rows of stride ld) holds B·T rows of C.
+void checkRows(const Span<float>& x, const Inputs& in, const char* what) {
+  if (static_cast<int64_t>(x.length) < (in.s.B * in.s.T - 1) * in.ld + in.s.C) {
+    throw ArgError(std::string(what) + " is too short");
+  }
 }
 
 // Runs body(b, h, scratch) for every (batch, head), as forEachHead in attention.cc.
@@ -115,31 +136,39 @@ void forEachSequenceHead(const EncoderShape& s, int64_t scratchSize, F body) {
   }
 }
 
-// encoderAttentionForward(y, att, qkv, mask, B, T, C, H, rate, seed)
+// encoderAttentionForward(y, att, drop, q, k, v, mask, B, T, C, H, ld, rate, seed);
+// drop [B, H, T, T] receives D when rate > 0 (may be empty otherwise).
 COURSE_KERNEL(encoderAttentionForward, {
-  Args a(env, info, 10, "encoderAttentionForward");
-  auto y = a.f32(0), att = a.f32(1), qkv = a.f32(2), mask = a.f32(3);
-  const Inputs in = readInputs(a, mask, 4);
+  Args a(env, info, 14, "encoderAttentionForward");
+  auto y = a.f32(0), att = a.f32(1), drop = a.f32(2), qa = a.f32(3), ka = a.f32(4), va = a.f32(5), mask = a.f32(6);
+  const Inputs in = readInputs(a, mask, 7);
   const EncoderShape& s = in.s;
-  const int64_t T = s.T, C = s.C, hs = s.hs;
+  const int64_t T = s.T, C = s.C, hs = s.hs, ld = in.ld;
+  const bool dropping = in.drop.rate > 0.0f;
   if (static_cast<int64_t>(y.length) < s.B * T * C) throw ArgError("y is too short");
   if (static_cast<int64_t>(att.length) < s.B * s.H * T * T) throw ArgError("att is too short");
-  if (static_cast<int64_t>(qkv.length) < s.B * T * 3 * C) throw ArgError("qkv is too short");
+  if (dropping && static_cast<int64_t>(drop.length) < s.B * s.H * T * T) throw ArgError("drop is too short");
+  checkRows(qa, in, "q");
+  checkRows(ka, in, "k");
+  checkRows(va, in, "v");
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
-  const bool dropping = in.drop.rate > 0.0f;
-  forEachSequenceHead(s, dropping ? T * T : 0, [&](int64_t b, int64_t h, float* D) {
-    const float* q = qkv.data + b * T * 3 * C + h * hs;
-    const float* k = q + C;
-    const float* v = q + 2 * C;
+  forEachSequenceHead(s, 0, [&](int64_t b, int64_t h, float*) {
+    const float* q = qa.data + b * T * ld + h * hs;
+    const float* k = ka.data + b * T * ld + h * hs;
+    const float* v = va.data + b * T * ld + h * hs;
     float* A = att.data + (b * s.H + h) * T * T;
+    float* D = dropping ? drop.data + (b * s.H + h) * T * T : nullptr;
     float* Y = y.data + b * T * C + h * hs;
     const int64_t n = in.n[b];
-    for (int64_t t = 0; t < T && n < T; t++) std::fill(A + t * T + n, A + (t + 1) * T, 0.0f);
+    for (int64_t t = 0; t < T && n < T; t++) {
+      std::fill(A + t * T + n, A + (t + 1) * T, 0.0f);
+      if (D) std::fill(D + t * T + n, D + (t + 1) * T, 0.0f);
+    }
     if (n == 0) {
       for (int64_t t = 0; t < T; t++) std::fill(Y + t * C, Y + t * C + hs, 0.0f);
       return;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n, hs, 1.0f, q, 3 * C, k, 3 * C, 0.0f, A, T);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n, hs, 1.0f, q, ld, k, ld, 0.0f, A, T);
     const float* m = in.mask ? in.mask + b * T : nullptr;
     for (int64_t t = 0; t < T; t++) {
       float* row = A + t * T;
@@ -149,69 +178,64 @@ COURSE_KERNEL(encoderAttentionForward, {
       const float mx = rowMax(row, n);
       const float sum = expShiftedSum(row, row, n, mx, scale);
       scaleRow(row, n, 1.0f / sum);
+      if (D) in.drop.row(D + t * T, row, n, ((b * s.H + h) * T + t) * T);
     }
-    const float* P = A;
-    if (dropping) {
-      for (int64_t t = 0; t < T; t++) in.drop.row(D + t * n, A + t * T, n, ((b * s.H + h) * T + t) * T);
-      P = D;
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, n, 1.0f, P, dropping ? n : T, v, 3 * C, 0.0f, Y, C);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, n, 1.0f, D ? D : A, T, v, ld, 0.0f, Y, C);
   });
   return undefinedValue(env);
 })
 
 // Backward, per (b, h), with dY the gradient of Y (keys u < n only; the rest get 0):
-//   dD = dY·Vᵀ      dV = Dᵀ·dY      dA = dD ⊙ keep / (1 − p)
+//   dD = dY·Vᵀ      dV = Dᵀ·dY      dA = dD ⊙ keep / (1 − p)   (keep: D ≠ 0; where A = 0, dS is 0 anyway)
 //   dS = A ⊙ (dA − rowsum(dA ⊙ A)) / √hs      (softmax backward; 0 where A is 0)
 //   dQ = dS·K       dK = dSᵀ·Q
-// encoderAttentionBackward(dqkv, dy, att, qkv, mask, B, T, C, H, rate, seed): dqkv is overwritten.
+// encoderAttentionBackward(dq, dk, dv, dy, att, drop, q, k, v, mask, B, T, C, H, ld, rate, seed):
+// dq, dk, dv (stride ld, as q, k, v) are overwritten; the mask comes from drop (seed unused).
 COURSE_KERNEL(encoderAttentionBackward, {
-  Args a(env, info, 11, "encoderAttentionBackward");
-  auto dqkv = a.f32(0), dy = a.f32(1), att = a.f32(2), qkv = a.f32(3), mask = a.f32(4);
-  const Inputs in = readInputs(a, mask, 5);
+  Args a(env, info, 17, "encoderAttentionBackward");
+  auto dqa = a.f32(0), dka = a.f32(1), dva = a.f32(2), dy = a.f32(3), att = a.f32(4), drop = a.f32(5);
+  auto qa = a.f32(6), ka = a.f32(7), va = a.f32(8), mask = a.f32(9);
+  const Inputs in = readInputs(a, mask, 10);
   const EncoderShape& s = in.s;
-  const int64_t T = s.T, C = s.C, hs = s.hs;
-  if (static_cast<int64_t>(dqkv.length) < s.B * T * 3 * C) throw ArgError("dqkv is too short");
+  const int64_t T = s.T, C = s.C, hs = s.hs, ld = in.ld;
+  const bool dropping = in.drop.rate > 0.0f;
+  for (const auto* x : {&dqa, &dka, &dva, &qa, &ka, &va}) checkRows(*x, in, "q, k, v or a gradient");
   if (static_cast<int64_t>(dy.length) < s.B * T * C) throw ArgError("dy is too short");
   if (static_cast<int64_t>(att.length) < s.B * s.H * T * T) throw ArgError("att is too short");
-  if (static_cast<int64_t>(qkv.length) < s.B * T * 3 * C) throw ArgError("qkv is too short");
+  if (dropping && static_cast<int64_t>(drop.length) < s.B * s.H * T * T) throw ArgError("drop is too short");
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
-  const bool dropping = in.drop.rate > 0.0f;
   const float inv = dropping ? 1.0f / (1.0f - in.drop.rate) : 1.0f;
-  forEachSequenceHead(s, (dropping ? 2 : 1) * T * T, [&](int64_t b, int64_t h, float* dA) {
-    const int64_t base = b * T * 3 * C + h * hs;
-    const float *q = qkv.data + base, *k = q + C, *v = q + 2 * C;
-    float *dq = dqkv.data + base, *dk = dq + C, *dv = dq + 2 * C;
+  forEachSequenceHead(s, T * T, [&](int64_t b, int64_t h, float* dA) {
+    const int64_t base = b * T * ld + h * hs;
+    const float *q = qa.data + base, *k = ka.data + base, *v = va.data + base;
+    float *dq = dqa.data + base, *dk = dka.data + base, *dv = dva.data + base;
     const float* A = att.data + (b * s.H + h) * T * T;
+    const float* D = dropping ? drop.data + (b * s.H + h) * T * T : nullptr;
     const float* dY = dy.data + b * T * C + h * hs;
     const int64_t n = in.n[b];
     for (int64_t t = (n == 0 ? 0 : n); t < T; t++) {
-      std::fill(dk + t * 3 * C, dk + t * 3 * C + hs, 0.0f);
-      std::fill(dv + t * 3 * C, dv + t * 3 * C + hs, 0.0f);
+      std::fill(dk + t * ld, dk + t * ld + hs, 0.0f);
+      std::fill(dv + t * ld, dv + t * ld + hs, 0.0f);
     }
     if (n == 0) {
-      for (int64_t t = 0; t < T; t++) std::fill(dq + t * 3 * C, dq + t * 3 * C + hs, 0.0f);
+      for (int64_t t = 0; t < T; t++) std::fill(dq + t * ld, dq + t * ld + hs, 0.0f);
       return;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n, hs, 1.0f, dY, C, v, 3 * C, 0.0f, dA, n);
-    if (dropping) {
-      float* D = dA + T * T;
-      for (int64_t t = 0; t < T; t++) in.drop.row(D + t * n, A + t * T, n, ((b * s.H + h) * T + t) * T);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, hs, T, 1.0f, D, n, dY, C, 0.0f, dv, 3 * C);
-      // keep/(1 − p) is D/A where A ≠ 0; where A = 0, dS is 0 whatever dA is
-      for (int64_t i = 0; i < T * n; i++) dA[i] = D[i] != 0.0f ? dA[i] * inv : 0.0f;
-    } else {
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, hs, T, 1.0f, A, T, dY, C, 0.0f, dv, 3 * C);
-    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n, hs, 1.0f, dY, C, v, ld, 0.0f, dA, n);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, hs, T, 1.0f, D ? D : A, T, dY, C, 0.0f, dv, ld);
     for (int64_t t = 0; t < T; t++) {
       const float* ar = A + t * T;
       float* dr = dA + t * n;
+      if (D) {
+        const float* drow = D + t * T;
+        for (int64_t u = 0; u < n; u++) dr[u] = drow[u] != 0.0f ? dr[u] * inv : 0.0f;
+      }
       float dot = 0;
       for (int64_t u = 0; u < n; u++) dot += dr[u] * ar[u];
       for (int64_t u = 0; u < n; u++) dr[u] = scale * ar[u] * (dr[u] - dot);
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, n, 1.0f, dA, n, k, 3 * C, 0.0f, dq, 3 * C);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, hs, T, 1.0f, dA, n, q, 3 * C, 0.0f, dk, 3 * C);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, n, 1.0f, dA, n, k, ld, 0.0f, dq, ld);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, hs, T, 1.0f, dA, n, q, ld, 0.0f, dk, ld);
   });
   return undefinedValue(env);
 })

@@ -162,43 +162,69 @@ interface EncoderAttentionAttrs {
   seed: number;
 }
 
-// qkv [B, T, 3C], optional mask [B, T], attrs heads, rate, seed -> y [B, T, C], att [B, H, T, T]
+// q, k, v [B, T, C], optional mask [B, T], attrs heads, rate, seed
+// -> y [B, T, C], att [B, H, T, T] and, when rate > 0, the dropped probabilities [B, H, T, T]
 function encoderAttention({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
-  const { qkv, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const { q, k, v, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
   const nb = backend as NativeBackend;
-  const [B, T, C3] = qkv!.shape;
-  const C = C3 / 3;
+  const [B, T, C] = q!.shape;
   const { heads, rate, seed } = attrs as unknown as EncoderAttentionAttrs;
   const H = Number(heads);
   const y = nb.allocFloat32(B * T * C);
   const att = nb.allocFloat32(B * H * T * T);
+  const drop = rate > 0 ? nb.allocFloat32(B * H * T * T) : NO_MASK;
+  const [qv, kv, vv] = floats(nb, q!, k!, v!);
   const mv = mask ? floats(nb, mask)[0] : NO_MASK;
   nativeAddon().encoderAttentionForward(
     y,
     att,
-    floats(nb, qkv!)[0],
+    drop,
+    qv,
+    kv,
+    vv,
     mv,
     B,
     T,
     C,
     H,
+    C,
     Number(rate),
     Number(seed),
   );
-  return [nb.output(y, [B, T, C]), nb.output(att, [B, H, T, T])];
+  const out = [nb.output(y, [B, T, C]), nb.output(att, [B, H, T, T])];
+  return rate > 0 ? [...out, nb.output(drop, [B, H, T, T])] : out;
 }
 
-function encoderAttentionGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const { dy, att, qkv, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+function encoderAttentionGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { dy, att, drop, q, k, v, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
   const nb = backend as NativeBackend;
-  const [B, T, C3] = qkv!.shape;
+  const [B, T, C] = q!.shape;
   const H = att!.shape[1];
   const { rate, seed } = attrs as unknown as EncoderAttentionAttrs;
-  const dqkv = nb.allocFloat32(B * T * C3);
-  const [dyv, av, qv] = floats(nb, dy!, att!, qkv!);
+  const [dq, dk, dv] = [0, 1, 2].map(() => nb.allocFloat32(B * T * C));
+  const [dyv, av, qv, kv, vv] = floats(nb, dy!, att!, q!, k!, v!);
+  const dropv = drop ? floats(nb, drop)[0] : NO_MASK;
   const mv = mask ? floats(nb, mask)[0] : NO_MASK;
-  nativeAddon().encoderAttentionBackward(dqkv, dyv, av, qv, mv, B, T, C3 / 3, H, Number(rate), Number(seed));
-  return nb.output(dqkv, qkv!.shape);
+  nativeAddon().encoderAttentionBackward(
+    dq,
+    dk,
+    dv,
+    dyv,
+    av,
+    dropv,
+    qv,
+    kv,
+    vv,
+    mv,
+    B,
+    T,
+    C,
+    H,
+    C,
+    Number(rate),
+    Number(seed),
+  );
+  return [dq, dk, dv].map((g) => nb.output(g, [B, T, C]));
 }
 
 // xw [B, T, 4H], U [H, 4H], optional mask [B, T] -> hs, cs [B, T, H], gates [B, T, 4H]
@@ -358,36 +384,46 @@ export interface EncoderAttentionOptions {
 }
 
 /**
- * Bidirectional (encoder) self-attention from the joint projection: qkv [B, T, 3C]
- * -> y [B, T, C] (heads merged), dropout(softmax(q·kᵀ/√hs over the real keys))·v per
- * head; a sequence with no real key gives 0 (and no gradient). Native kernels
- * each way; the dropout mask is a hash of (seed, position), regenerated in the backward.
+ * Bidirectional (encoder) self-attention from separate projections q, k, v [B, T, C]
+ * -> y [B, T, C] (heads merged): dropout(softmax(q·kᵀ/√hs over the real keys))·v per
+ * head, heads read in place at columns h·hs; a sequence with no real key gives 0 (and
+ * no gradient). Native kernels each way; the dropout mask is a hash of (seed,
+ * position), and the dropped probabilities are kept for the backward.
  */
 export function fusedEncoderAttention(
-  qkv: tf.Tensor3D,
+  q: tf.Tensor3D,
+  k: tf.Tensor3D,
+  v: tf.Tensor3D,
   heads: number,
   opts: EncoderAttentionOptions = {},
 ): tf.Tensor3D {
   const rate = opts.dropout?.rate ?? 0;
-  const seed = rate > 0 ? Math.trunc(opts.dropout!.seed) >>> 0 : 0;
   if (!(rate >= 0 && rate < 1)) throw new Error(`attention dropout: rate ${rate} is not in [0, 1)`);
+  const seed = rate > 0 ? Math.trunc(opts.dropout!.seed) >>> 0 : 0;
   const keep = opts.paddingMask ? tf.cast(opts.paddingMask, 'float32') : undefined;
   const attrs = { heads, rate, seed };
-  const op = customGrad<(x: tf.Tensor3D) => tf.Tensor3D>((x: tf.Tensor3D, save: tf.GradSaveFunc) => {
-    const [y, att] = run<tf.Tensor[]>(ENCODER_ATTENTION, keep ? { qkv: x, mask: keep } : { qkv: x }, attrs);
-    save(keep ? [att, x, keep] : [att, x]);
+  type Op = (qi: tf.Tensor3D, ki: tf.Tensor3D, vi: tf.Tensor3D) => tf.Tensor3D;
+  const op = customGrad<Op>((qi: tf.Tensor3D, ki: tf.Tensor3D, vi: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    const inputs: Record<string, tf.Tensor> = keep
+      ? { q: qi, k: ki, v: vi, mask: keep }
+      : { q: qi, k: ki, v: vi };
+    const [y, att, drop] = run<tf.Tensor[]>(ENCODER_ATTENTION, inputs, attrs);
+    // saved tensors outlive the forward's tidy; keep (the float mask) is freed by the caller's tidy
+    save([att, qi, ki, vi, ...(drop ? [drop] : []), ...(keep ? [keep] : [])]);
     return {
       value: y as tf.Tensor3D,
-      gradFunc: (dy: tf.Tensor3D, [a, q, m]: tf.Tensor[]) => [
-        run<tf.Tensor>(
-          ENCODER_ATTENTION_GRAD,
-          m ? { dy, att: a, qkv: q, mask: m } : { dy, att: a, qkv: q },
-          attrs,
-        ),
-      ],
+      gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => {
+        const [a, qs, ks, vs] = saved;
+        const d = drop ? saved[4] : undefined;
+        const m = keep ? saved[saved.length - 1] : undefined;
+        const grads: Record<string, tf.Tensor> = { dy, att: a, q: qs, k: ks, v: vs };
+        if (d) grads.drop = d;
+        if (m) grads.mask = m;
+        return run<tf.Tensor[]>(ENCODER_ATTENTION_GRAD, grads, attrs);
+      },
     };
   });
-  return op(qkv); // keep (the float mask) is saved for the backward: the caller's tidy frees it
+  return op(q, k, v);
 }
 
 /**
