@@ -13,7 +13,8 @@
         "src/fused.cc",
         "src/attention.cc",
         "src/encoder_attention.cc",
-        "src/recurrent.cc"
+        "src/recurrent.cc",
+        "src/dense.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -132,11 +132,14 @@ export { pickToken, type SampleOptions, sample, sampleTokens } from './gpt2/samp
 // The native backend's raw-array helpers (global norm, AdamW in place) and kernel counts.
 export {
   type AdamWHyper,
+  fusedDense,
+  fusedProbabilityCrossEntropy,
   loadNativeAddon,
   NATIVE_BACKEND,
   type NativeKernelStats,
   nativeActive,
   nativeAdamWInPlace,
+  nativeDenseActive,
   nativeKernelStats,
   nativeSumSquares,
 } from './kernels/native/index.js';

@@ -5,6 +5,8 @@
 
 namespace course {
 
+void registerDense(napi_env env, napi_value exports);  // dense.cc
+
 Args::Args(napi_env env_, napi_callback_info info, size_t expected, const char* name)
     : env(env_), argc_(24), name_(name) {
   if (napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr) != napi_ok) {
@@ -92,6 +94,7 @@ napi_value init(napi_env env, napi_value exports) {
   registerAttention(env, exports);
   registerEncoderAttention(env, exports);
   registerRecurrent(env, exports);
+  registerDense(env, exports);
   return exports;
 }
 

@@ -269,15 +269,21 @@ COURSE_KERNEL(adamw, {
   needLength(g, n, "grad");
   needLength(m, n, "m");
   needLength(v, n, "v");
-  parallelFor(n, 12, [&](int64_t begin, int64_t end) {
+  // Locals and restrict pointers: with the lambda's captured references the
+  // compiler must assume each store may change lr, β1, … and does not vectorise.
+  float* __restrict pp = p.data;
+  float* __restrict mp = m.data;
+  float* __restrict vp = v.data;
+  const float* __restrict gp = g.data;
+  parallelFor(n, 12, [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) {
-      const float gi = g.data[i] * gs;
-      const float mi = b1 * m.data[i] + (1.0f - b1) * gi;
-      const float vi = b2 * v.data[i] + (1.0f - b2) * gi * gi;
-      m.data[i] = mi;
-      v.data[i] = vi;
+      const float gi = gp[i] * gs;
+      const float mi = b1 * mp[i] + (1.0f - b1) * gi;
+      const float vi = b2 * vp[i] + (1.0f - b2) * gi * gi;
+      mp[i] = mi;
+      vp[i] = vi;
       const float update = (mi / c1) / (std::sqrt(vi / c2) + eps);
-      p.data[i] -= lr * (update + wd * p.data[i]);
+      pp[i] -= lr * (update + wd * pp[i]);
     }
   });
   return undefinedValue(env);

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors.js';
+import { fusedDense, nativeDenseActive } from '../kernels/native/dense.js';
 import { type ActivationName, activate } from './activations.js';
 import { type InitializerName, initialize, variableFrom } from './initializers.js';
 import type { ApplyOptions, Module } from './module.js';
@@ -108,7 +109,18 @@ export class Mlp implements Module {
       if (h.shape[1] !== this.config.layers[0]) {
         throw new InputError(`mlp input: found ${h.shape[1]} features, expected ${this.config.layers[0]}`);
       }
+      // native: each layer is one kernel forward and one backward (same math)
+      const fused = nativeDenseActive();
       for (const { kernel, bias, activation } of this.dense) {
+        if (fused) {
+          h = fusedDense(
+            h as tf.Tensor2D,
+            kernel as tf.Tensor2D,
+            bias as tf.Tensor1D | undefined,
+            activation,
+          );
+          continue;
+        }
         let z = tf.matMul(h, kernel); // [N, out]
         if (bias) z = tf.add(z, bias);
         h = activate(activation, z);

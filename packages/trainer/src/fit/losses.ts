@@ -5,6 +5,7 @@
  * clipped to [1e-7, 1 - 1e-7] before the log. With `fromLogits: true` they take
  * raw scores and use the numerically stable log-softmax / softplus forms.
  */
+import { fusedProbabilityCrossEntropy, nativeDenseActive } from '@course/models';
 import * as tf from '@tensorflow/tfjs';
 
 export interface Loss {
@@ -32,6 +33,9 @@ export function sparseCategoricalCrossentropy(opts: CrossEntropyOptions = {}): L
     name: 'sparse_categorical_crossentropy',
     compute: (yTrue, yPred) =>
       tf.tidy(() => {
+        // native: the same loss and gradient in one kernel each way
+        if (!fromLogits && yPred.rank === 2 && nativeDenseActive())
+          return fusedProbabilityCrossEntropy(yTrue, yPred as tf.Tensor2D, EPSILON);
         const classes = yPred.shape[yPred.shape.length - 1];
         const logProbs = fromLogits
           ? tf.logSoftmax(yPred)

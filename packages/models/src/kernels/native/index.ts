@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon, nativeAddon } from './addon.js';
 import { NativeBackend } from './backend.js';
+import { DENSE_KERNELS } from './dense.js';
 import { FUSED_KERNELS } from './fused.js';
 import { NATIVE_KERNELS } from './kernels.js';
 
@@ -54,7 +55,7 @@ export function registerNativeBackend(): void {
           };
     tf.registerKernel({ ...config, backendName: NATIVE_BACKEND, kernelFunc });
   }
-  for (const [kernelName, kernelFunc] of Object.entries(FUSED_KERNELS)) {
+  for (const [kernelName, kernelFunc] of Object.entries({ ...FUSED_KERNELS, ...DENSE_KERNELS })) {
     tf.registerKernel({
       kernelName,
       backendName: NATIVE_BACKEND,
@@ -132,6 +133,12 @@ export function nativeAdamWInPlace(
   );
 }
 
+export {
+  type DenseActivation,
+  fusedDense,
+  fusedProbabilityCrossEntropy,
+  nativeDenseActive,
+} from './dense.js';
 export {
   type EncoderAttentionOptions,
   fusedCausalAttention,
