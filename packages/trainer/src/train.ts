@@ -266,7 +266,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     params = mup
       ? initParametersMup(config, mup, opts.seed ?? 42)
       : initParametersLlmc(config, opts.seed ?? 42);
-    const scheme = mup ? `${opts.init} muP base width ${mup.baseWidth}` : opts.init;
+    const scheme = mup ? `${opts.init}+muP` : opts.init; // the base width has its own row
     weightInit = `random (${scheme}, d${opts.depth} c${opts.channels} h${opts.heads}, seed ${opts.seed ?? 42})`;
   }
   if (opts.seqLen > config.maxSeqLen) {

@@ -9,19 +9,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   appendRunParameters,
+  checkpointFileName,
   GPT2,
   type GPT2Parameter,
   gpt2Config,
   InputError,
   initParametersLlmc,
+  parseMainLog,
   selectBackend,
+  stateFileName,
 } from '@course/models';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdamW } from '../src/adamw.js';
 import { parseTrainArgs, trainUsage } from '../src/llmc-flags.js';
 import { runParameterRows } from '../src/run-parameter-rows.js';
-import { checkMupMatches, mupSettings } from '../src/train.js';
+import { checkMupMatches, mupSettings, train } from '../src/train.js';
+import { tinyDataDir } from './helpers/tiny-data.js';
 
 describe('--mup / --mup-base-width', () => {
   it('parse into mup and mupBaseWidth; off by default', () => {
@@ -170,5 +174,47 @@ describe('muP settings on disk', () => {
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ config: { mup: false, mupBaseWidth: null } }));
     checkMupMatches(ckpt, '-e', undefined);
     expect(() => checkMupMatches(ckpt, '-e', { baseWidth: 64 })).toThrow(/expected SP .*pass no --mup flags/);
+  });
+});
+
+describe('train_gpt2cu --mup 1', () => {
+  const quiet = { log: () => {}, warn: () => {} };
+  const data = tinyDataDir();
+  /** The tiny GPT-2 of train.test.ts (d1 c16 h1 from -e, vocab 64) on cpu, B 2 T 32. */
+  const args = (out: string, extra: string[]) => [
+    ...['-o', out, '-e', data.initCheckpoint, '-b', '2', '-t', '32', '-d', '64'],
+    ...['-id', data.trainPattern, '-iv', data.valPattern, '-h', '0'],
+    ...['-l', '0.01', '-u', '2', '-v', '5', '-m', '2', '-s', '0', '-n', '5', '--backend', 'cpu'],
+    ...['--ledger', join(out, 'budget.json'), '-x', '10'],
+    ...extra,
+  ];
+  const MUP = ['--mup', '1', '--mup-base-width', '4']; // m = 4
+
+  it('trains another model than SP, records it, and resumes bit for bit only with the same flags', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mup-run-'));
+    const [sp, straight, resumed] = ['sp', 'straight', 'resumed'].map((d) => join(root, d));
+    await train(parseTrainArgs(args(sp, [])), quiet);
+    await train(parseTrainArgs(args(straight, MUP)), quiet);
+    await train(parseTrainArgs(args(resumed, [...MUP, '-es', '5'])), quiet);
+    await expect(train(parseTrainArgs(args(resumed, ['-y', '1'])), quiet)).rejects.toThrow(
+      /found SP for this run, expected muP \(base width 4\).*pass --mup 1 --mup-base-width 4/,
+    );
+    await train(parseTrainArgs(args(resumed, [...MUP, '-y', '1'])), quiet);
+
+    const log = (dir: string) => parseMainLog(readFileSync(join(dir, 'main.log'), 'utf8')).train;
+    expect(log(resumed).map((e) => [e.loss, e.norm])).toEqual(log(straight).map((e) => [e.loss, e.norm]));
+    for (const name of [checkpointFileName(10), stateFileName(10)])
+      expect(readFileSync(join(resumed, name)).equals(readFileSync(join(straight, name))), name).toBe(true);
+    // step 0 starts from the same weights; from step 1 on, the updates (and logits) differ
+    expect(log(straight)[0].loss).not.toBe(log(sp)[0].loss); // logits ÷ 4
+    expect(log(straight)[9].loss).not.toBe(log(sp)[9].loss);
+
+    const run = JSON.parse(readFileSync(join(straight, 'run.json'), 'utf8'));
+    expect(run.config.mup).toBe(true);
+    expect(run.config.mupBaseWidth).toBe(4);
+    expect(run.parametrisation).toMatchObject({ kind: 'muP', widthMultiplier: 4, hiddenLrMultiplier: 0.25 });
+    expect(JSON.parse(readFileSync(join(sp, 'run.json'), 'utf8')).parametrisation).toEqual({ kind: 'SP' });
+    expect(readFileSync(join(straight, 'run_parameters.txt'), 'utf8')).toMatch(/\| muP base width +\| 4 +\|/);
+    rmSync(root, { recursive: true, force: true });
   });
 });
