@@ -221,6 +221,8 @@ interface Case {
   H: number;
   /** Real tokens per sequence (the rest right-padded); undefined: no mask. */
   lengths?: number[];
+  /** One fused [3C, C] projection (GPT-2's layout) instead of BERT's three. */
+  joint?: boolean;
 }
 
 const CASES: Case[] = [
@@ -229,13 +231,15 @@ const CASES: Case[] = [
   { B: 3, T: 16, C: 32, H: 4, lengths: [16, 1, 9] },
   { B: 1, T: 33, C: 6, H: 2, lengths: [20] },
   { B: 5, T: 5, C: 8, H: 1, lengths: [5, 5, 2, 3, 4] },
+  { B: 2, T: 6, C: 8, H: 2, lengths: [6, 3], joint: true },
 ];
 
-/** Σ output·probe for BERT's separate q, k, v projections, and its gradients (x and all eight tensors). */
-function attentionLoss({ B, T, C, H, lengths }: Case): tf.Tensor[] {
+/** Σ output·probe for BERT's separate q, k, v projections (or a joint one), and its gradients (x and every weight). */
+function attentionLoss({ B, T, C, H, lengths, joint }: Case): tf.Tensor[] {
   const x = randomTensor([B, T, C], 1) as tf.Tensor3D;
   const tensors: tf.Tensor[] = [x];
-  for (let i = 0; i < 4; i++) {
+  if (joint) tensors.push(randomTensor([3 * C, C], 10, -0.5, 0.5), randomTensor([3 * C], 20));
+  for (let i = joint ? 3 : 0; i < 4; i++) {
     tensors.push(randomTensor([C, C], 10 + i, -0.5, 0.5), randomTensor([C], 20 + i));
   }
   const mask = lengths
@@ -247,9 +251,11 @@ function attentionLoss({ B, T, C, H, lengths }: Case): tf.Tensor[] {
     : undefined;
   const probe = randomTensor([B, T, C], 6);
   const f = (...ts: tf.Tensor[]) => {
-    const [xi, qw, qb, kw, kb, vw, vb, pw, pb] = ts;
     const p = (w: tf.Tensor, b: tf.Tensor) => ({ weight: w as tf.Tensor2D, bias: b as tf.Tensor1D });
-    const w = { q: p(qw, qb), k: p(kw, kb), v: p(vw, vb), proj: p(pw, pb) };
+    const xi = ts[0];
+    const w = joint
+      ? { qkv: p(ts[1], ts[2]), proj: p(ts[3], ts[4]) }
+      : { q: p(ts[1], ts[2]), k: p(ts[3], ts[4]), v: p(ts[5], ts[6]), proj: p(ts[7], ts[8]) };
     return tf.sum(tf.mul(encoderSelfAttention(xi as tf.Tensor3D, w, H, { paddingMask: mask }), probe));
   };
   const { value, grads } = tf.valueAndGrads(f)(tensors);
@@ -260,7 +266,7 @@ describe.skipIf(!NATIVE_BUILT)(
   nativeSuite('encoderSelfAttention on native equals multiHeadAttention on cpu'),
   () => {
     for (const c of CASES) {
-      const padding = c.lengths ? `lengths ${c.lengths}` : 'no mask';
+      const padding = `${c.lengths ? `lengths ${c.lengths}` : 'no mask'}${c.joint ? ', joint [3C, C] projection' : ''}`;
       it(`B ${c.B} T ${c.T} C ${c.C} H ${c.H}, ${padding}: output and the gradients of x, W/b q, k, v, proj`, async () => {
         nativeKernelStats(true);
         await expectSameOnBoth('encoder attention', () => attentionLoss(c), { rtol: 2e-4, atol: 2e-5 });

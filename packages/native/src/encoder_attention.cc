@@ -116,24 +116,28 @@ void checkRows(const Span<float>& x, const Inputs& in, const char* what) {
   }
 }
 
-// Runs body(b, h, scratch) for every (batch, head), as forEachHead in attention.cc.
+// Runs body(b, h, scratch) for every (batch, head): with enough pairs, one
+// OpenMP team with BLAS on one thread inside, pairs handed out one at a time
+// (dynamic: on a shared machine a descheduled thread's pairs go to the others
+// instead of the whole region waiting for it); else serially with BLAS threaded.
 template <typename F>
 void forEachSequenceHead(const EncoderShape& s, int64_t scratchSize, F body) {
   const int64_t pairs = s.B * s.H;
   const int threads = numThreads();
+#ifdef _OPENMP
   if (pairs >= threads && threads > 1) {
     SingleThreadedBlas single;
-    const int64_t chunks = std::min<int64_t>(pairs, threads);
-    parallelFor(chunks, kParallelMin, [&](int64_t cb, int64_t ce) {
+#pragma omp parallel num_threads(threads)
+    {
       std::vector<float> scratch(scratchSize);
-      for (int64_t c = cb; c < ce; c++) {
-        for (int64_t p = pairs * c / chunks; p < pairs * (c + 1) / chunks; p++) body(p / s.H, p % s.H, scratch.data());
-      }
-    });
-  } else {
-    std::vector<float> scratch(scratchSize);
-    for (int64_t p = 0; p < pairs; p++) body(p / s.H, p % s.H, scratch.data());
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t p = 0; p < pairs; p++) body(p / s.H, p % s.H, scratch.data());
+    }
+    return;
   }
+#endif
+  std::vector<float> scratch(scratchSize);
+  for (int64_t p = 0; p < pairs; p++) body(p / s.H, p % s.H, scratch.data());
 }
 
 // encoderAttentionForward(y, att, drop, q, k, v, mask, B, T, C, H, ld, rate, seed);
