@@ -134,6 +134,7 @@ export {
   type AdamWHyper,
   fusedDense,
   fusedProbabilityCrossEntropy,
+  fusedSparseAccuracy,
   loadNativeAddon,
   NATIVE_BACKEND,
   type NativeKernelStats,

@@ -14,11 +14,13 @@ import {
   type DenseActivation,
   fusedDense,
   fusedProbabilityCrossEntropy,
+  fusedSparseAccuracy,
 } from '../src/kernels/native/dense.js';
 import { createMlp } from '../src/nn/mlp.js';
 import { expectClose, gradientsOn } from './helpers/compare-backends.js';
 import {
   expectAllClose,
+  expectSameOnBoth,
   NATIVE_BUILT,
   nativeKernelStats,
   nativeSuite,
@@ -183,6 +185,45 @@ describe.skipIf(!NATIVE_BUILT)(
         want[5 * K + labels[5]] = 0; // the kink at 0: tfjs' clip passes nothing below ε
         expectGradClose(got.grad, want, `dp (${dtype} labels)`);
       }
+    });
+
+    it('fusedSparseAccuracy: argmax (the first of equal scores, as tfjs) against float and int32 labels', async () => {
+      await tf.setBackend('native');
+      const scores = [
+        [0.1, 0.7, 0.2], // 1
+        [0.5, 0.5, 0.0], // tie: 0
+        [0.0, 0.2, 0.9], // 2
+        [0.3, 0.3, 0.3], // all equal: 0
+        [0.9, 0.0, 0.1], // 0
+      ];
+      const labels = [1, 1, 2.7, 0, 1]; // hits: rows 0, 2 (2.7 reads as 2), 3 -> 3/5
+      for (const dtype of ['float32', 'int32'] as const) {
+        const got = tf.tidy(
+          () => fusedSparseAccuracy(tf.tensor1d(labels, dtype), tf.tensor2d(scores)).dataSync()[0],
+        );
+        expect(got, dtype).toBeCloseTo(3 / 5, 7);
+      }
+    });
+
+    it('GatherV2 of int32 rows (labels, token ids) on native equals cpu; an index out of range throws', async () => {
+      const ids = Int32Array.from([3, 0, 3, 1]);
+      await expectSameOnBoth('gather [5] int32', () =>
+        tf.gather(tf.tensor1d([7, 8, 9, 10, 11], 'int32'), ids),
+      );
+      await expectSameOnBoth('gather [5, 3] int32', () =>
+        tf.gather(
+          tf.tensor2d(
+            Int32Array.from({ length: 15 }, (_, i) => i * 3 - 7),
+            [5, 3],
+            'int32',
+          ),
+          ids,
+        ),
+      );
+      await tf.setBackend('native');
+      expect(() => tf.tidy(() => tf.gather(tf.tensor1d([1, 2], 'int32'), [2]))).toThrow(
+        /index 2 at position 0/,
+      );
     });
 
     it('fusedProbabilityCrossEntropy: one label per row', async () => {

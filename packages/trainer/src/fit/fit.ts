@@ -9,10 +9,10 @@
  * nothing else is random, so a seeded run on the cpu backend repeats exactly
  * (given a deterministically initialised model).
  */
-import { InputError, type Module, MT19937 } from '@course/models';
+import { InputError, type Module, MT19937, nativeActive } from '@course/models';
 import * as tf from '@tensorflow/tfjs';
 import type { BatchLogs, Callback, FitContext } from './callbacks.js';
-import { type ClipOptions, checkClipOptions, clipGradients } from './clip.js';
+import { type ClipOptions, checkClipOptions, clipGradients, globalGradNorm } from './clip.js';
 import { History, type Logs } from './history.js';
 import type { Loss } from './losses.js';
 import type { Metric } from './metrics.js';
@@ -156,7 +156,11 @@ function trainStep(
     prediction = tf.keep(p);
     return opts.loss.compute(y, p);
   }, variables);
-  const clipped = clipGradients(grads, opts);
+  // native, nothing to clip: the gradients themselves (clipGradients would copy each, one op apiece)
+  const clipped =
+    nativeActive() && opts.clipNorm === undefined && opts.clipValue === undefined
+      ? { grads, norm: globalGradNorm(grads) }
+      : clipGradients(grads, opts);
   opts.optimizer.applyGradients(clipped.grads);
 
   // One read-back per step: loss, metrics and the gradient norm together.
@@ -170,7 +174,7 @@ function trainStep(
   });
   tf.dispose([index, x, y, value, prediction!, scalars, clipped.norm]);
   tf.dispose(Object.values(grads));
-  tf.dispose(Object.values(clipped.grads));
+  tf.dispose(Object.values(clipped.grads)); // (the same tensors when not clipped: disposing twice is a no-op)
   return { values, gradNorm: read[read.length - 1] };
 }
 

@@ -9,6 +9,7 @@
  *   fusedProbabilityCrossEntropy(labels, p, ε)
  *       Keras' sparse categorical cross-entropy on probabilities p [B, K]:
  *       p̂ = p / Σ_j p_j,  q = clip(p̂_y, ε, 1 − ε),  L = −mean_b log q_b
+ *   fusedSparseAccuracy(labels, scores)   mean_b [argmax_j scores_bj = y_b] (no gradient)
  *
  * COURSE_NATIVE_DENSE=0 in the environment turns both off (the composite ops
  * run instead): for before/after measurements on the same build.
@@ -55,6 +56,7 @@ export const DENSE = 'CourseDense';
 export const DENSE_GRAD = 'CourseDenseGrad';
 export const PROB_XENT = 'CourseProbabilityXent';
 export const PROB_XENT_GRAD = 'CourseProbabilityXentGrad';
+export const SPARSE_ACCURACY = 'CourseSparseAccuracy';
 
 /** Activations dense.cc knows, by their Keras names (its Activation codes). */
 export const DENSE_ACTIVATIONS = { linear: 0, relu: 1, selu: 2, sigmoid: 3, tanh: 4, softmax: 5 } as const;
@@ -104,13 +106,16 @@ function denseGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   return grads;
 }
 
+/** A label as the JS path reads it: tf.cast to int32 is JavaScript's ToInt32 (x | 0: truncates, NaN -> 0). */
+const toInt32 = (x: number) => x | 0;
+
 /**
- * Label of row b as the JS path reads it (tf.cast to int32 truncates), or −1
- * where it is outside [0, K) (tf.oneHot gives that row no 1: no loss, no gradient).
+ * Label of row b as an index, or −1 where it is outside [0, K) (tf.oneHot
+ * gives that row no 1: no loss, no gradient).
  */
 function labelAt(labels: ArrayLike<number>, b: number, K: number): number {
-  const k = Math.trunc(labels[b]);
-  return Number.isFinite(k) && k >= 0 && k < K ? k : -1;
+  const k = toInt32(labels[b]);
+  return k >= 0 && k < K ? k : -1;
 }
 
 /** Row b's Σ_j p_j and p̂ = p_y / Σ (float64). */
@@ -164,12 +169,32 @@ function probXentGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   return nb.output(dp, [B, K]);
 }
 
+// scores [B, K], labels [B] (any dtype) -> [] the fraction of rows whose argmax (the first
+// largest, as tfjs' ArgMax) is the label read as the JS path reads it (toInt32)
+function sparseAccuracy({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const { scores, labels } = inputs as Record<string, tf.TensorInfo>;
+  const nb = backend as NativeBackend;
+  const [B, K] = scores.shape;
+  const s = floatsOf(nb, scores);
+  const ids = nb.valuesOf(labels) as ArrayLike<number>;
+  let hits = 0;
+  for (let b = 0; b < B; b++) {
+    let best = 0;
+    for (let j = 1; j < K; j++) if (s[b * K + j] > s[b * K + best]) best = j;
+    if (best === toInt32(ids[b])) hits++;
+  }
+  const out = nb.allocFloat32(1);
+  out[0] = hits / B;
+  return nb.output(out, []);
+}
+
 /** The kernels index.ts registers under the native backend. */
 export const DENSE_KERNELS: Record<string, tf.KernelFunc> = {
   [DENSE]: dense as tf.KernelFunc,
   [DENSE_GRAD]: denseGrad as tf.KernelFunc,
   [PROB_XENT]: probXent as tf.KernelFunc,
   [PROB_XENT_GRAD]: probXentGrad as tf.KernelFunc,
+  [SPARSE_ACCURACY]: sparseAccuracy as tf.KernelFunc,
 };
 
 // ----------------------------------------------------------------------------- ops
@@ -197,16 +222,19 @@ function denseOp(activation: DenseActivation, bias: boolean): Dense2 | Dense3 {
   let op = denseOps.get(key);
   if (op !== undefined) return op;
   const act = DENSE_ACTIVATIONS[activation];
-  // Saved for the backward: x, W and y (each save is one Identity op in tfjs; b is not needed).
+  // Kept for the backward: x, y and W. Each save is an Identity op in tfjs (a
+  // copy of the handle, kept past the caller's tidy); a variable outlives the
+  // step anyway, so W is held directly when it is one. b is not needed.
   op = customGrad<Dense3>((...args: tf.Tensor[]) => {
     const save = args.pop() as unknown as tf.GradSaveFunc;
     const [x, W, b] = args;
     const y = run<tf.Tensor2D>(DENSE, bias ? { x, W, b } : { x, W }, { act });
-    save([x, W, y]);
+    const held = W instanceof tf.Variable ? W : undefined;
+    save(held ? [x, y] : [x, y, W]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor2D, [xs, ws, ys]: tf.Tensor[]) =>
-        run<tf.Tensor[]>(DENSE_GRAD, { dy, x: xs, W: ws, y: ys }, { act, bias }),
+      gradFunc: (dy: tf.Tensor2D, [xs, ys, ws]: tf.Tensor[]) =>
+        run<tf.Tensor[]>(DENSE_GRAD, { dy, x: xs, W: held ?? ws, y: ys }, { act, bias }),
     };
   });
   denseOps.set(key, op);
@@ -243,4 +271,11 @@ export function fusedProbabilityCrossEntropy(labels: tf.Tensor, probs: tf.Tensor
     };
   });
   return op(probs);
+}
+
+/** Fraction of rows of scores [B, K] whose argmax is the label (labels [B], any dtype); not differentiable. */
+export function fusedSparseAccuracy(labels: tf.Tensor, scores: tf.Tensor2D): tf.Scalar {
+  if (labels.size !== scores.shape[0])
+    throw new Error(`accuracy: labels: found ${labels.size}, expected ${scores.shape[0]} (one per row)`);
+  return run<tf.Scalar>(SPARSE_ACCURACY, { scores, labels });
 }

@@ -137,6 +137,7 @@ export {
   type DenseActivation,
   fusedDense,
   fusedProbabilityCrossEntropy,
+  fusedSparseAccuracy,
   nativeDenseActive,
 } from './dense.js';
 export {

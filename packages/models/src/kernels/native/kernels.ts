@@ -447,19 +447,51 @@ function padV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
 function gatherV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
   const { axis, batchDims } = attrs as unknown as tf.GatherV2Attrs;
-  if (!isFloat(backend, x) || !isInt32(backend, indices) || batchDims !== 0 || x.shape.length === 0)
+  const int32 = isInt32(backend, x);
+  if (
+    !(int32 || isFloat(backend, x)) ||
+    !isInt32(backend, indices) ||
+    batchDims !== 0 ||
+    x.shape.length === 0
+  )
     return null;
   if (tf.util.parseAxisParam(axis, x.shape)[0] !== 0) return null;
   const nb = backend as NativeBackend;
   const rowShape = x.shape.slice(1);
   const rowSize = size(rowShape);
   const ids = nb.valuesOf(indices) as Int32Array;
+  if (int32) return gatherInt32Rows(nb, x, ids, indices.shape, rowShape);
   const out = nb.allocFloat32(ids.length * rowSize);
   const bad = nativeAddon().gatherRows(out, f32(nb, x), rowSize, ids);
   if (bad >= 0) {
     throw new Error(`GatherV2: the index ${ids[bad]} at position ${bad} is not in [0, ${x.shape[0] - 1}]`);
   }
   return nb.output(out, [...indices.shape, ...rowShape]);
+}
+
+/**
+ * Rows of an int32 tensor (fit's batch of labels or token ids), copied in JS:
+ * the cpu kernel's general gather costs ~10× more for a batch of labels.
+ */
+function gatherInt32Rows(
+  nb: NativeBackend,
+  x: tf.TensorInfo,
+  ids: Int32Array,
+  indicesShape: number[],
+  rowShape: number[],
+): tf.TensorInfo {
+  const xv = nb.valuesOf(x) as Int32Array;
+  const rowSize = size(rowShape);
+  const out = new Int32Array(ids.length * rowSize);
+  for (let i = 0; i < ids.length; i++) {
+    const row = ids[i];
+    if (!(row >= 0 && row < x.shape[0])) {
+      throw new Error(`GatherV2: the index ${row} at position ${i} is not in [0, ${x.shape[0] - 1}]`);
+    }
+    if (rowSize === 1) out[i] = xv[row];
+    else out.set(xv.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
+  }
+  return nb.output(out, [...indicesShape, ...rowShape], 'int32');
 }
 
 function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
