@@ -4,7 +4,7 @@
  * forward pass run in this process (the forward itself is checked against a
  * float64 reference in @course/models' tests).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -158,6 +158,28 @@ describe('course bert encode', () => {
     expect(lines[2]).toBe(`pooled (8): ${expected.map((v) => v.toFixed(6)).join(' ')}`);
   });
 
+  it('a skipped integer buffer (I64 embeddings.position_ids, as Hugging Face saves it) is named on stderr; stdout unchanged', async () => {
+    const withBuffer = mkdtempSync(join(tmpdir(), 'course-bert-buffer-'));
+    try {
+      for (const f of ['config.json', 'vocab.txt'])
+        writeFileSync(join(withBuffer, f), readFileSync(join(dir, f)));
+      writeFileSync(
+        join(withBuffer, 'model.safetensors'),
+        withI64Buffer(readFileSync(join(dir, 'model.safetensors')), 'embeddings.position_ids', 16),
+      );
+      const args = ['--text', 'the cat', '--json', '--backend', 'cpu'];
+      const plain = await course('bert', 'encode', '--model', dir, ...args);
+      const { code, stdout, stderr } = await course('bert', 'encode', '--model', withBuffer, ...args);
+      expect(code).toBe(0);
+      expect(stderr).toBe(
+        `${join(withBuffer, 'model.safetensors')}: tensor embeddings.position_ids: I64 [1,16] buffer skipped (not a parameter)\n`,
+      );
+      expect(stdout).toBe(plain.stdout);
+    } finally {
+      rmSync(withBuffer, { recursive: true, force: true });
+    }
+  });
+
   it('an empty folder is exit 2 naming the first missing file', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'course-bert-empty-'));
     try {
@@ -178,3 +200,23 @@ describe('course bert encode', () => {
     }
   });
 });
+
+/**
+ * A safetensors file with one more tensor: NAME, I64 [1, P] holding 0..P−1 (transformers'
+ * registered buffer), its bytes appended after the others. Layout: u64 header length,
+ * JSON header (space-padded to 8 bytes), data.
+ */
+function withI64Buffer(file: Uint8Array, name: string, P: number): Uint8Array {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const headerLength = Number(view.getBigUint64(0, true));
+  const header = JSON.parse(Buffer.from(file.subarray(8, 8 + headerLength)).toString('utf8'));
+  const data = file.subarray(8 + headerLength);
+  header[name] = { dtype: 'I64', shape: [1, P], data_offsets: [data.length, data.length + 8 * P] };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const padded = Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, 0x20)]);
+  const buffer = Buffer.alloc(8 * P);
+  for (let p = 0; p < P; p++) buffer.writeBigInt64LE(BigInt(p), 8 * p);
+  const size = Buffer.alloc(8);
+  size.writeBigUint64LE(BigInt(padded.length));
+  return Buffer.concat([size, padded, data, buffer]);
+}

@@ -8,6 +8,9 @@
  *           ids: 101 7592 2088 102
  *           pooled (768): 0.123 -0.456 …
  *   --json: {"tokens": [...], "ids": [...], "pooled": [...]}
+ *
+ * Buffers the loader skips (Hugging Face's integer `embeddings.position_ids`)
+ * are named on stderr, one line each; stdout stays the result alone.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,7 +67,8 @@ export function registerBert(program: Command, io: CourseIO): void {
     .action(async (flags: EncodeFlags) => {
       checkFolder(flags.model);
       await selectBackend(resolveBackendChoice(flags.backend), { log: (line) => println(io.stderr, line) });
-      const { model, tokenizer, config } = loadBertFolder(flags.model);
+      const { model, tokenizer, config, notes } = loadBertFolder(flags.model);
+      for (const note of notes) println(io.stderr, note);
       try {
         if (!model.hasPooler) {
           throw new InputError(
