@@ -14,7 +14,8 @@
         "src/attention.cc",
         "src/encoder_attention.cc",
         "src/recurrent.cc",
-        "src/dense.cc"
+        "src/dense.cc",
+        "src/gelu_erf.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],

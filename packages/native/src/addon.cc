@@ -6,6 +6,7 @@
 namespace course {
 
 void registerDense(napi_env env, napi_value exports);  // dense.cc
+void registerGeluErf(napi_env env, napi_value exports);  // gelu_erf.cc
 
 Args::Args(napi_env env_, napi_callback_info info, size_t expected, const char* name)
     : env(env_), argc_(24), name_(name) {
@@ -95,6 +96,7 @@ napi_value init(napi_env env, napi_value exports) {
   registerEncoderAttention(env, exports);
   registerRecurrent(env, exports);
   registerDense(env, exports);
+  registerGeluErf(env, exports);
   return exports;
 }
 

@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { encoderSelfAttention, type Projection } from '../attention.js';
 import { InputError } from '../errors.js';
+import { fusedGeluErf, nativeActive } from '../kernels/native/index.js';
 import { layerNorm, linear } from '../layers.js';
 import { MT19937 } from '../rand/mt19937.js';
 import type { SafetensorsTensor } from '../weights/safetensors.js';
@@ -30,9 +31,10 @@ export const BERT_INIT_STD = 0.02;
 /**
  * GELU, exact (erf) form as BERT uses it: 0.5·x·(1 + erf(x/√2)) = x·Φ(x).
  * (GPT-2's tanh form differs by up to ~5e-4.) tf.erf has a gradient:
- * d/dx erf(z) = 2/√π·exp(−z²).
+ * d/dx erf(z) = 2/√π·exp(−z²). On native one fused op each way (kernels/native/gelu-erf.ts).
  */
 export function geluErf(x: tf.Tensor): tf.Tensor {
+  if (nativeActive()) return fusedGeluErf(x);
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
 }
 

@@ -9,6 +9,7 @@ import { loadNativeAddon, nativeAddon } from './addon.js';
 import { NativeBackend } from './backend.js';
 import { DENSE_KERNELS } from './dense.js';
 import { FUSED_KERNELS } from './fused.js';
+import { GELU_ERF_KERNELS } from './gelu-erf.js';
 import { NATIVE_KERNELS } from './kernels.js';
 
 export const NATIVE_BACKEND = 'native';
@@ -55,7 +56,11 @@ export function registerNativeBackend(): void {
           };
     tf.registerKernel({ ...config, backendName: NATIVE_BACKEND, kernelFunc });
   }
-  for (const [kernelName, kernelFunc] of Object.entries({ ...FUSED_KERNELS, ...DENSE_KERNELS })) {
+  for (const [kernelName, kernelFunc] of Object.entries({
+    ...FUSED_KERNELS,
+    ...DENSE_KERNELS,
+    ...GELU_ERF_KERNELS,
+  })) {
     tf.registerKernel({
       kernelName,
       backendName: NATIVE_BACKEND,
@@ -151,4 +156,5 @@ export {
   fusedScaledSoftmax,
   fusedSoftmaxCrossEntropy,
 } from './fused.js';
+export { fusedGeluErf } from './gelu-erf.js';
 export { loadNativeAddon };
