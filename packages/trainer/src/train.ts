@@ -594,11 +594,6 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   };
 }
 
-/**
- * -it FILE, read once at start: llm.c's tokenizer table for the printed samples.
- * Any problem with it (missing, wrong magic, truncated, another vocabulary than
- * the model's) is an InputError naming the flag and the file: exit 2.
- */
 /** run.json's record of the parametrisation: SP, or muP with its multipliers. */
 function mupRecord(config: GPT2Config, mup: MupSettings | undefined) {
   if (!mup) return { kind: 'SP' };
@@ -614,6 +609,11 @@ function mupRecord(config: GPT2Config, mup: MupSettings | undefined) {
   };
 }
 
+/**
+ * -it FILE, read once at start: llm.c's tokenizer table for the printed samples.
+ * Any problem with it (missing, wrong magic, truncated, another vocabulary than
+ * the model's) is an InputError naming the flag and the file: exit 2.
+ */
 function loadTokenizer(path: string, config: GPT2Config): TokenizerTable {
   let tokenizer: TokenizerTable;
   try {
