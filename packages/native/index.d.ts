@@ -188,6 +188,34 @@ export interface NativeAddon {
     T: number,
     H: number,
   ): void;
+  /** src/dense.cc: y = act(x·W + b), x [N, In], W [In, Out]; act 0 linear, 1 relu, 2 selu, 3 sigmoid, 4 tanh, 5 softmax. */
+  denseForward(
+    y: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    b: Float32Array,
+    N: number,
+    In: number,
+    Out: number,
+    act: number,
+  ): void;
+  /** Its backward from the layer's output y (db empty when there is no bias). */
+  denseBackward(
+    dx: Float32Array,
+    dw: Float32Array,
+    db: Float32Array,
+    dy: Float32Array,
+    x: Float32Array,
+    w: Float32Array,
+    y: Float32Array,
+    N: number,
+    In: number,
+    Out: number,
+    act: number,
+  ): void;
+  /** src/gelu_erf.cc: y = x·Φ(x), BERT's exact GELU. */
+  geluErfForward(y: Float32Array, x: Float32Array): void;
+  geluErfBackward(dx: Float32Array, x: Float32Array, dy: Float32Array): void;
   adamw(
     param: Float32Array,
     grad: Float32Array,

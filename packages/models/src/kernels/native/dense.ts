@@ -15,42 +15,11 @@
  * run instead): for before/after measurements on the same build.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NativeAddon } from './addon.js';
 import { nativeAddon } from './addon.js';
 import type { NativeBackend } from './backend.js';
+import { floatsOf } from './values.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-/** The addon's dense functions (src/dense.cc), on top of @course/native's typed list. */
-interface DenseAddon {
-  denseForward(
-    y: Float32Array,
-    x: Float32Array,
-    w: Float32Array,
-    b: Float32Array,
-    N: number,
-    In: number,
-    Out: number,
-    act: number,
-  ): void;
-  denseBackward(
-    dx: Float32Array,
-    dw: Float32Array,
-    db: Float32Array,
-    dy: Float32Array,
-    x: Float32Array,
-    w: Float32Array,
-    y: Float32Array,
-    N: number,
-    In: number,
-    Out: number,
-    act: number,
-  ): void;
-}
-
-function addon(): NativeAddon & DenseAddon {
-  return nativeAddon() as NativeAddon & DenseAddon;
-}
 
 export const DENSE = 'CourseDense';
 export const DENSE_GRAD = 'CourseDenseGrad';
@@ -71,12 +40,6 @@ export function nativeDenseActive(): boolean {
 
 const EMPTY = new Float32Array(0);
 
-function floatsOf(nb: NativeBackend, t: tf.TensorInfo): Float32Array {
-  if (t.dtype !== 'float32') throw new Error(`native dense kernel: expected float32, found ${t.dtype}`);
-  const values = nb.valuesOf(t);
-  return values instanceof Float32Array ? values : Float32Array.from(values as Int32Array);
-}
-
 // x [N, In], W [In, Out], b [Out] (optional), attr act -> y [N, Out]
 function dense({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, W, b } = inputs as Record<string, tf.TensorInfo | undefined>;
@@ -85,7 +48,7 @@ function dense({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const Out = W!.shape[1];
   const y = nb.allocFloat32(N * Out);
   const bv = b === undefined ? EMPTY : floatsOf(nb, b);
-  addon().denseForward(y, floatsOf(nb, x!), floatsOf(nb, W!), bv, N, In, Out, Number(attrs!.act));
+  nativeAddon().denseForward(y, floatsOf(nb, x!), floatsOf(nb, W!), bv, N, In, Out, Number(attrs!.act));
   return nb.output(y, [N, Out]);
 }
 
@@ -100,7 +63,7 @@ function denseGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const dw = nb.allocFloat32(In * Out);
   const db = bias ? nb.allocFloat32(Out) : EMPTY;
   const [dyv, xv, wv, yv] = [dy, x, W, y].map((t) => floatsOf(nb, t));
-  addon().denseBackward(dx, dw, db, dyv, xv, wv, yv, N, In, Out, Number(attrs!.act));
+  nativeAddon().denseBackward(dx, dw, db, dyv, xv, wv, yv, N, In, Out, Number(attrs!.act));
   const grads = [nb.output(dx, [N, In]), nb.output(dw, [In, Out])];
   if (bias) grads.push(nb.output(db, [Out]));
   return grads;

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeAddon } from './addon.js';
 import type { NativeBackend } from './backend.js';
+import { floatsOf, sizeOf } from './values.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -25,15 +26,9 @@ export const ENCODER_ATTENTION_GRAD = 'CourseEncoderAttentionGrad';
 export const LSTM_SEQUENCE = 'CourseLstmSequence';
 export const LSTM_SEQUENCE_GRAD = 'CourseLstmSequenceGrad';
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** The float32 arrays behind tensors (a float32 tensor cast from int32 keeps an Int32Array on cpu: converted). */
+/** The float32 arrays behind tensors (see floatsOf). */
 function floats(nb: NativeBackend, ...ts: tf.TensorInfo[]): Float32Array[] {
-  return ts.map((t) => {
-    if (t.dtype !== 'float32') throw new Error(`native fused kernel: expected float32, found ${t.dtype}`);
-    const values = nb.valuesOf(t);
-    return values instanceof Float32Array ? values : Float32Array.from(values as Int32Array);
-  });
+  return ts.map((t) => floatsOf(nb, t));
 }
 
 // x [..., C] -> y [..., C], mean [rows], rstd [rows]
@@ -41,7 +36,7 @@ function layerNorm({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { x, weight, bias } = inputs as Record<string, tf.TensorInfo>;
   const nb = backend as NativeBackend;
   const C = x.shape[x.shape.length - 1];
-  const rows = size(x.shape) / C;
+  const rows = sizeOf(x.shape) / C;
   const [xv, wv, bv] = floats(nb, x, weight, bias);
   const y = nb.allocFloat32(rows * C);
   const mean = nb.allocFloat32(rows);
@@ -54,7 +49,7 @@ function layerNormGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   const { dy, x, weight, mean, rstd } = inputs as Record<string, tf.TensorInfo>;
   const nb = backend as NativeBackend;
   const C = x.shape[x.shape.length - 1];
-  const rows = size(x.shape) / C;
+  const rows = sizeOf(x.shape) / C;
   const [dyv, xv, wv, mv, rv] = floats(nb, dy, x, weight, mean, rstd);
   const dx = nb.allocFloat32(rows * C);
   const dw = nb.allocFloat32(C);
@@ -66,7 +61,7 @@ function layerNormGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
 function gelu({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { x } = inputs as Record<string, tf.TensorInfo>;
   const nb = backend as NativeBackend;
-  const y = nb.allocFloat32(size(x.shape));
+  const y = nb.allocFloat32(sizeOf(x.shape));
   nativeAddon().geluForward(y, floats(nb, x)[0]);
   return nb.output(y, x.shape);
 }
@@ -74,7 +69,7 @@ function gelu({ inputs, backend }: KernelArgs): tf.TensorInfo {
 function geluGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { dy, x } = inputs as Record<string, tf.TensorInfo>;
   const nb = backend as NativeBackend;
-  const dx = nb.allocFloat32(size(x.shape));
+  const dx = nb.allocFloat32(sizeOf(x.shape));
   const [xv, dyv] = floats(nb, x, dy);
   nativeAddon().geluBackward(dx, xv, dyv);
   return nb.output(dx, x.shape);
@@ -111,7 +106,7 @@ function scaledSoftmax({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const nb = backend as NativeBackend;
   const { scale, causal } = attrs as { scale: number; causal: boolean };
   const T = x.shape[x.shape.length - 1];
-  const rows = size(x.shape) / T;
+  const rows = sizeOf(x.shape) / T;
   const y = nb.allocFloat32(rows * T);
   nativeAddon().scaledSoftmaxForward(y, floats(nb, x)[0], rows, T, scale, causal);
   return nb.output(y, x.shape);
@@ -121,7 +116,7 @@ function scaledSoftmaxGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInf
   const { dy, y } = inputs as Record<string, tf.TensorInfo>;
   const nb = backend as NativeBackend;
   const T = y.shape[y.shape.length - 1];
-  const rows = size(y.shape) / T;
+  const rows = sizeOf(y.shape) / T;
   const dx = nb.allocFloat32(rows * T);
   const [yv, dyv] = floats(nb, y, dy);
   nativeAddon().scaledSoftmaxBackward(dx, yv, dyv, rows, T, Number((attrs as { scale: number }).scale));

@@ -8,39 +8,21 @@
  * twice that backward, each a tfjs op with its own [B·T, I] temporary.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NativeAddon } from './addon.js';
 import { nativeAddon } from './addon.js';
 import type { NativeBackend } from './backend.js';
+import { floatsOf, sizeOf } from './values.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
-/** The addon's exact-GELU functions, on top of @course/native's typed list. */
-interface GeluErfAddon {
-  geluErfForward(y: Float32Array, x: Float32Array): void;
-  geluErfBackward(dx: Float32Array, x: Float32Array, dy: Float32Array): void;
-}
-
-function addon(): NativeAddon & GeluErfAddon {
-  return nativeAddon() as NativeAddon & GeluErfAddon;
-}
-
 export const GELU_ERF = 'CourseGeluErf';
 export const GELU_ERF_GRAD = 'CourseGeluErfGrad';
-
-function floatsOf(nb: NativeBackend, t: tf.TensorInfo): Float32Array {
-  if (t.dtype !== 'float32') throw new Error(`native exact GELU: expected float32, found ${t.dtype}`);
-  const values = nb.valuesOf(t);
-  return values instanceof Float32Array ? values : Float32Array.from(values as Int32Array);
-}
-
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 // x (any shape) -> y
 function geluErf({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { x } = inputs as Record<string, tf.TensorInfo>;
   const nb = backend as NativeBackend;
-  const y = nb.allocFloat32(size(x.shape));
-  addon().geluErfForward(y, floatsOf(nb, x));
+  const y = nb.allocFloat32(sizeOf(x.shape));
+  nativeAddon().geluErfForward(y, floatsOf(nb, x));
   return nb.output(y, x.shape);
 }
 
@@ -48,8 +30,8 @@ function geluErf({ inputs, backend }: KernelArgs): tf.TensorInfo {
 function geluErfGrad({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const { dy, x } = inputs as Record<string, tf.TensorInfo>;
   const nb = backend as NativeBackend;
-  const dx = nb.allocFloat32(size(x.shape));
-  addon().geluErfBackward(dx, floatsOf(nb, x), floatsOf(nb, dy));
+  const dx = nb.allocFloat32(sizeOf(x.shape));
+  nativeAddon().geluErfBackward(dx, floatsOf(nb, x), floatsOf(nb, dy));
   return nb.output(dx, x.shape);
 }
 

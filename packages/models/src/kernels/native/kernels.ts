@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeAddon } from './addon.js';
 import type { NativeBackend } from './backend.js';
+import { sizeOf } from './values.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Kernel = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] | null;
@@ -74,7 +75,6 @@ function isFloat(backend: unknown, ...ts: tf.TensorInfo[]): boolean {
 function isInt32(backend: unknown, t: tf.TensorInfo): boolean {
   return t.dtype === 'int32' && (backend as NativeBackend).valuesOf(t) instanceof Int32Array;
 }
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 function stridesOf(shape: number[]): number[] {
   const strides = new Array<number>(shape.length);
@@ -108,7 +108,7 @@ function binaryKernel(name: string): Kernel {
     if (!isFloat(backend, a, b)) return null;
     const nb = backend as NativeBackend;
     const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    const out = nb.allocFloat32(size(shape));
+    const out = nb.allocFloat32(sizeOf(shape));
     nativeAddon().binary(
       op,
       out,
@@ -127,7 +127,7 @@ function addN({ inputs, backend }: KernelArgs): tf.TensorInfo | null {
   if (!isFloat(backend, ...tensors)) return null;
   const nb = backend as NativeBackend;
   const shape = tensors[0].shape;
-  const n = size(shape);
+  const n = sizeOf(shape);
   const out = nb.allocFloat32(n);
   const same = Int32Array.of(1);
   const flat = Int32Array.of(n);
@@ -145,7 +145,7 @@ function unaryKernel(name: string): Kernel {
     if (!isFloat(backend, x)) return null;
     const nb = backend as NativeBackend;
     const alpha = name === tf.LeakyRelu || name === tf.Step ? Number((attrs as { alpha: number }).alpha) : 0;
-    const out = nb.allocFloat32(size(x.shape));
+    const out = nb.allocFloat32(sizeOf(x.shape));
     nativeAddon().unary(op, out, f32(nb, x), alpha);
     return nb.output(out, x.shape);
   };
@@ -159,7 +159,7 @@ function reductionLayout(shape: number[], axes: number[]): [number, number, numb
   for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1] + 1) return null;
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
-  return [size(shape.slice(0, first)), size(shape.slice(first, last + 1)), size(shape.slice(last + 1))];
+  return [sizeOf(shape.slice(0, first)), sizeOf(shape.slice(first, last + 1)), sizeOf(shape.slice(last + 1))];
 }
 
 function reduceKernel(name: string): Kernel {
@@ -190,7 +190,7 @@ function softmaxKernel(log: boolean): Kernel {
     if (!isFloat(backend, logits) || rank === 0 || (dim !== -1 && dim !== rank - 1)) return null;
     const nb = backend as NativeBackend;
     const cols = logits.shape[rank - 1];
-    const rows = size(logits.shape) / cols;
+    const rows = sizeOf(logits.shape) / cols;
     const out = nb.allocFloat32(rows * cols);
     nativeAddon().softmax(out, f32(nb, logits), rows, cols, log);
     return nb.output(out, logits.shape);
@@ -214,11 +214,11 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | nu
   const [M, K] = transposeA ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
   const [K2, N] = transposeB ? [b.shape[rb - 1], b.shape[rb - 2]] : [b.shape[rb - 2], b.shape[rb - 1]];
   if (K !== K2) return null; // let the cpu kernel raise tfjs's own message
-  const batchA = size(a.shape.slice(0, -2));
-  const batchB = size(b.shape.slice(0, -2));
+  const batchA = sizeOf(a.shape.slice(0, -2));
+  const batchB = sizeOf(b.shape.slice(0, -2));
   // Equal batch sizes are not enough: [3,1] with [1,3] broadcasts to [3,3] (the cpu kernel does that).
   const batchShape = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const batch = size(batchShape);
+  const batch = sizeOf(batchShape);
   if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return null;
   const out = nb.allocFloat32(batch * M * N);
   nativeAddon().gemm(
@@ -255,7 +255,7 @@ function fusedMatMul(args: KernelArgs): tf.TensorInfo | null {
   if (!a || !b || a.shape.length !== 2 || b.shape.length !== 2 || !isFloat(backend, a, b, bias)) return null;
   const [M, K] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
   const [K2, N] = transposeB ? [b.shape[1], b.shape[0]] : b.shape;
-  if (K !== K2 || size(bias.shape) !== N || bias.shape.length > 2) return null;
+  if (K !== K2 || sizeOf(bias.shape) !== N || bias.shape.length > 2) return null;
   const nb = backend as NativeBackend;
   const out = nb.allocFloat32(M * N);
   if (M * N > 0) {
@@ -284,7 +284,7 @@ function gatherStrided(
   xStrides: number[],
   outShape: number[],
 ): tf.TensorInfo {
-  const out = nb.allocFloat32(size(outShape));
+  const out = nb.allocFloat32(sizeOf(outShape));
   if (out.length > 0) {
     nativeAddon().copyStrided(
       out,
@@ -351,7 +351,7 @@ function splitV({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] | null 
 }
 
 function concat({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
-  const tensors = (inputs as unknown as tf.TensorInfo[]).filter((t) => size(t.shape) > 0);
+  const tensors = (inputs as unknown as tf.TensorInfo[]).filter((t) => sizeOf(t.shape) > 0);
   if (tensors.length === 0 || !isFloat(backend, ...tensors)) return null;
   const axis = tf.util.parseAxisParam((attrs as unknown as tf.ConcatAttrs).axis, tensors[0].shape)[0];
   const outShape = tf.backend_util.computeOutShape(
@@ -359,7 +359,7 @@ function concat({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
     axis,
   );
   const nb = backend as NativeBackend;
-  const out = nb.allocFloat32(size(outShape));
+  const out = nb.allocFloat32(sizeOf(outShape));
   const outStrides = stridesOf(outShape);
   let offset = 0;
   for (const t of tensors) {
@@ -387,11 +387,11 @@ function pack({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const axis = tf.util.parseAxisParam((attrs as unknown as tf.PackAttrs).axis, [...shape, 1])[0];
   const outShape = [...shape.slice(0, axis), tensors.length, ...shape.slice(axis)];
   const nb = backend as NativeBackend;
-  const out = nb.allocFloat32(size(outShape));
+  const out = nb.allocFloat32(sizeOf(outShape));
   const outStrides = stridesOf(outShape);
   const into = Int32Array.from(outStrides.filter((_, d) => d !== axis)); // each input skips the new axis
   tensors.forEach((t, k) => {
-    if (size(shape) === 0) return;
+    if (sizeOf(shape) === 0) return;
     nativeAddon().copyStrided(
       out,
       k * outStrides[axis],
@@ -425,11 +425,11 @@ function padV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null {
   const { paddings, constantValue } = attrs as unknown as tf.PadV2Attrs;
   const nb = backend as NativeBackend;
   const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
-  const out = nb.allocFloat32(size(outShape));
+  const out = nb.allocFloat32(sizeOf(outShape));
   out.fill(constantValue);
   const outStrides = stridesOf(outShape);
   const offset = paddings.reduce((sum, [before], d) => sum + before * outStrides[d], 0);
-  if (size(x.shape) > 0) {
+  if (sizeOf(x.shape) > 0) {
     nativeAddon().copyStrided(
       out,
       offset,
@@ -458,7 +458,7 @@ function gatherV2({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo | null 
   if (tf.util.parseAxisParam(axis, x.shape)[0] !== 0) return null;
   const nb = backend as NativeBackend;
   const rowShape = x.shape.slice(1);
-  const rowSize = size(rowShape);
+  const rowSize = sizeOf(rowShape);
   const ids = nb.valuesOf(indices) as Int32Array;
   if (int32) return gatherInt32Rows(nb, x, ids, indices.shape, rowShape);
   const out = nb.allocFloat32(ids.length * rowSize);
@@ -481,7 +481,7 @@ function gatherInt32Rows(
   rowShape: number[],
 ): tf.TensorInfo {
   const xv = nb.valuesOf(x) as Int32Array;
-  const rowSize = size(rowShape);
+  const rowSize = sizeOf(rowShape);
   const out = new Int32Array(ids.length * rowSize);
   for (let i = 0; i < ids.length; i++) {
     const row = ids[i];
@@ -502,7 +502,7 @@ function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   if (segmentIds.shape.some((d, i) => d !== x.shape[i])) return null;
   const nb = backend as NativeBackend;
   const rowShape = x.shape.slice(prefix);
-  const rowSize = size(rowShape);
+  const rowSize = sizeOf(rowShape);
   const out = nb.allocFloat32(numSegments * rowSize);
   nativeAddon().segmentSumRows(out, f32(nb, x), rowSize, nb.valuesOf(segmentIds) as Int32Array);
   return nb.output(out, [numSegments, ...rowShape]);
