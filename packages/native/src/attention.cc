@@ -27,17 +27,6 @@ namespace course {
 
 namespace {
 
-struct Shape {
-  int64_t B, T, C, H, hs;
-};
-
-Shape readShape(const Args& a, size_t first) {
-  Shape s{a.integer(first), a.integer(first + 1), a.integer(first + 2), a.integer(first + 3), 0};
-  if (s.B < 1 || s.T < 1 || s.H < 1 || s.C % s.H != 0) throw ArgError("bad B, T, C or H");
-  s.hs = s.C / s.H;
-  return s;
-}
-
 // The softmax scale argument, as a float (a finite number > 0).
 float readScale(const Args& a, size_t i) {
   const double scale = a.number(i);
@@ -48,7 +37,7 @@ float readScale(const Args& a, size_t i) {
 // Runs body(b, h, scratch) for every (batch, head): in parallel with BLAS on one
 // thread when there are enough pairs, else serially with BLAS threaded.
 template <typename F>
-void forEachHead(const Shape& s, int64_t scratchSize, F body) {
+void forEachHead(const HeadShape& s, int64_t scratchSize, F body) {
   const int64_t pairs = s.B * s.H;
   const int threads = numThreads();
   if (pairs >= threads && threads > 1) {
@@ -70,7 +59,7 @@ void forEachHead(const Shape& s, int64_t scratchSize, F body) {
 COURSE_KERNEL(causalAttentionForward, {
   Args a(env, info, 8, "causalAttentionForward");
   auto y = a.f32(0), att = a.f32(1), qkv = a.f32(2);
-  const Shape s = readShape(a, 3);
+  const HeadShape s = readHeadShape(a, 3);
   const int64_t T = s.T, C = s.C, hs = s.hs;
   if (static_cast<int64_t>(y.length) < s.B * T * C) throw ArgError("y is too short");
   if (static_cast<int64_t>(att.length) < s.B * s.H * T * T) throw ArgError("att is too short");
@@ -103,7 +92,7 @@ COURSE_KERNEL(causalAttentionForward, {
 COURSE_KERNEL(causalAttentionBackward, {
   Args a(env, info, 9, "causalAttentionBackward");
   auto dqkv = a.f32(0), dy = a.f32(1), att = a.f32(2), qkv = a.f32(3);
-  const Shape s = readShape(a, 4);
+  const HeadShape s = readHeadShape(a, 4);
   const int64_t T = s.T, C = s.C, hs = s.hs;
   if (static_cast<int64_t>(dqkv.length) < s.B * T * 3 * C) throw ArgError("dqkv is too short");
   if (static_cast<int64_t>(dy.length) < s.B * T * C) throw ArgError("dy is too short");

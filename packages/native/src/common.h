@@ -44,6 +44,19 @@ class Args {
   void* typed(size_t i, napi_typedarray_type want, size_t* length) const;
 };
 
+// Multi-head attention's sizes, read from four integer arguments starting at `first`:
+// batch B, time T, channels C, heads H (hs = C / H, the head size).
+struct HeadShape {
+  int64_t B, T, C, H, hs;
+};
+
+inline HeadShape readHeadShape(const Args& a, size_t first) {
+  HeadShape s{a.integer(first), a.integer(first + 1), a.integer(first + 2), a.integer(first + 3), 0};
+  if (s.B < 1 || s.T < 1 || s.H < 1 || s.C % s.H != 0) throw ArgError("bad B, T, C or H");
+  s.hs = s.C / s.H;
+  return s;
+}
+
 // Below this many elements a loop runs on the calling thread: waking the
 // OpenMP team costs a few microseconds.
 constexpr int64_t kParallelMin = 1 << 15;

@@ -37,17 +37,6 @@ namespace course {
 
 namespace {
 
-struct EncoderShape {
-  int64_t B, T, C, H, hs;
-};
-
-EncoderShape readEncoderShape(const Args& a, size_t first) {
-  EncoderShape s{a.integer(first), a.integer(first + 1), a.integer(first + 2), a.integer(first + 3), 0};
-  if (s.B < 1 || s.T < 1 || s.H < 1 || s.C % s.H != 0) throw ArgError("bad B, T, C or H");
-  s.hs = s.C / s.H;
-  return s;
-}
-
 inline uint64_t splitmix64(uint64_t z) {
   z += 0x9E3779B97F4A7C15ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -77,7 +66,7 @@ struct Dropout {
 };
 
 struct Inputs {
-  EncoderShape s;
+  HeadShape s;
   int64_t ld;             // row stride of q, k, v (and their gradients)
   const float* mask;      // [B, T] or nullptr
   std::vector<int64_t> n; // per sequence: 1 + the last real key (0: none)
@@ -87,8 +76,8 @@ struct Inputs {
 
 // Arguments from shapeAt: B, T, C, H, ld, rate, seed.
 Inputs readInputs(const Args& a, Span<float> mask, size_t shapeAt) {
-  Inputs in{readEncoderShape(a, shapeAt), a.integer(shapeAt + 4), nullptr, {}, {}, {0.0f, 0, 0}};
-  const EncoderShape& s = in.s;
+  Inputs in{readHeadShape(a, shapeAt), a.integer(shapeAt + 4), nullptr, {}, {}, {0.0f, 0, 0}};
+  const HeadShape& s = in.s;
   if (in.ld < s.C) throw ArgError("ld must be at least C");
   const double rate = a.number(shapeAt + 5);
   if (!(rate >= 0.0 && rate < 1.0)) throw ArgError("dropout rate must be in [0, 1)");
@@ -121,7 +110,7 @@ void checkRows(const Span<float>& x, const Inputs& in, const char* what) {
 // (dynamic: on a shared machine a descheduled thread's pairs go to the others
 // instead of the whole region waiting for it); else serially with BLAS threaded.
 template <typename F>
-void forEachSequenceHead(const EncoderShape& s, int64_t scratchSize, F body) {
+void forEachSequenceHead(const HeadShape& s, int64_t scratchSize, F body) {
   const int64_t pairs = s.B * s.H;
   const int threads = numThreads();
 #ifdef _OPENMP
@@ -146,7 +135,7 @@ COURSE_KERNEL(encoderAttentionForward, {
   Args a(env, info, 14, "encoderAttentionForward");
   auto y = a.f32(0), att = a.f32(1), drop = a.f32(2), qa = a.f32(3), ka = a.f32(4), va = a.f32(5), mask = a.f32(6);
   const Inputs in = readInputs(a, mask, 7);
-  const EncoderShape& s = in.s;
+  const HeadShape& s = in.s;
   const int64_t T = s.T, C = s.C, hs = s.hs, ld = in.ld;
   const bool dropping = in.drop.rate > 0.0f;
   if (static_cast<int64_t>(y.length) < s.B * T * C) throw ArgError("y is too short");
@@ -200,7 +189,7 @@ COURSE_KERNEL(encoderAttentionBackward, {
   auto dqa = a.f32(0), dka = a.f32(1), dva = a.f32(2), dy = a.f32(3), att = a.f32(4), drop = a.f32(5);
   auto qa = a.f32(6), ka = a.f32(7), va = a.f32(8), mask = a.f32(9);
   const Inputs in = readInputs(a, mask, 10);
-  const EncoderShape& s = in.s;
+  const HeadShape& s = in.s;
   const int64_t T = s.T, C = s.C, hs = s.hs, ld = in.ld;
   const bool dropping = in.drop.rate > 0.0f;
   for (const auto* x : {&dqa, &dka, &dva, &qa, &ka, &va}) checkRows(*x, in, "q, k, v or a gradient");
