@@ -234,70 +234,14 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   const backend = await selectBackend(opts.backend, { log: io.warn });
   for (const f of opts.ignoredFlags) io.warn(`note: ${f.flag} ${f.value} has no effect here (${f.reason})`);
 
-  // ---- model: -y resume, -e checkpoint, or random init from -1d/-1c/-1h
   const dir = opts.outputDir;
   ensureOutputDir(dir);
-  const resumeStep = opts.resume ? latestDoneStep(dir) : null;
-  let config: GPT2Config;
-  let params: Float32Array;
-  let weightInit: string;
-  let resumeState: OptimizerState | null = null;
   const mup = mupSettings(opts);
-  if (resumeStep !== null) checkMupMatches(join(dir, checkpointFileName(resumeStep)), '-y 1:', mup);
-  else if (opts.initFrom) checkMupMatches(opts.initFrom, '-e', mup);
-  if (resumeStep !== null) {
-    // As llm.c with master weights: the bf16 checkpoint gives only the config; the
-    // weights are the state file's fp32 master copy, which makes resume bit-exact.
-    config = readCheckpointHeader(join(dir, checkpointFileName(resumeStep))).config;
-    const statePath = join(dir, stateFileName(resumeStep));
-    resumeState = readOptimizerState(statePath, numParameters(config));
-    if (!resumeState.masterWeights) {
-      throw new InputError(`${statePath}: no fp32 master weights; cannot resume exactly`);
-    }
-    params = resumeState.masterWeights;
-    weightInit = 'intermediate checkpoint';
-  } else if (opts.initFrom) {
-    const ckpt = readCheckpoint(opts.initFrom);
-    config = ckpt.config;
-    params = ckpt.params;
-    weightInit = opts.initFrom;
-  } else {
-    config = gpt2Config({ depth: opts.depth, channels: opts.channels, heads: opts.heads });
-    params = mup
-      ? initParametersMup(config, mup, opts.seed ?? 42)
-      : initParametersLlmc(config, opts.seed ?? 42);
-    const scheme = mup ? `${opts.init}+muP` : opts.init; // the base width has its own row
-    weightInit = `random (${scheme}, d${opts.depth} c${opts.channels} h${opts.heads}, seed ${opts.seed ?? 42})`;
-  }
-  if (opts.seqLen > config.maxSeqLen) {
-    throw new InputError(`-t: found ${opts.seqLen}, expected at most the model's maxT ${config.maxSeqLen}`);
-  }
+  const { config, params, weightInit, resumeState, resumeStep } = startingPoint(opts, mup);
   const tokenizer = opts.tokenizerPath === null ? null : loadTokenizer(opts.tokenizerPath, config);
-  // ---- data
   const B = opts.batchSize;
   const T = opts.seqLen;
-  const trainLoader = new DataLoader(opts.overfitSingleBatch ? opts.valPattern : opts.trainPattern, B, T, {
-    shuffle: !opts.overfitSingleBatch,
-    flag: opts.overfitSingleBatch ? '-iv' : '-id',
-    vocabSize: config.vocabSize,
-  });
-  let valLoader: DataLoader | null = null;
-  try {
-    valLoader = new DataLoader(opts.valPattern, B, T, {
-      shuffle: false,
-      flag: '-iv',
-      vocabSize: config.vocabSize,
-    });
-  } catch (err) {
-    if (!(err instanceof InputError) || !/no file matches/.test(err.message)) throw err;
-    io.warn(`val data not found at ${opts.valPattern}, skipping validation`);
-  }
-  const valBatches = valLoader ? valBatchCount(valLoader, opts.valMaxSteps) : 0;
-  let hellaswag: HellaSwagExample[] | null = null;
-  if (opts.hellaswag) {
-    if (existsSync(opts.hellaswagPath)) hellaswag = readHellaSwag(opts.hellaswagPath).examples;
-    else io.log(`HellaSwag eval not found at ${opts.hellaswagPath}, skipping`);
-  }
+  const { trainLoader, valLoader, valBatches, hellaswag } = openData(opts, config, io);
 
   const gradAccum = gradAccumSteps(opts);
   const tokensPerStep = B * T * gradAccum;
@@ -592,6 +536,89 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     wallSeconds: runJson.cost.wallSeconds,
     actualUsd: runJson.cost.actualUsd,
   };
+}
+
+/** Where a run starts: its model config and weights, and the optimizer state when it resumes. */
+interface StartingPoint {
+  config: GPT2Config;
+  params: Float32Array;
+  /** run_parameters.txt's "weight init" value. */
+  weightInit: string;
+  resumeState: OptimizerState | null;
+  /** The step of the DONE_ checkpoint -y 1 resumes from; null for a fresh run. */
+  resumeStep: number | null;
+}
+
+/** The model: -y 1 resume, -e checkpoint, or random init from -1d/-1c/-1h (llm.c's order). */
+function startingPoint(opts: TrainOptions, mup: MupSettings | undefined): StartingPoint {
+  const dir = opts.outputDir;
+  const resumeStep = opts.resume ? latestDoneStep(dir) : null;
+  if (resumeStep !== null) checkMupMatches(join(dir, checkpointFileName(resumeStep)), '-y 1:', mup);
+  else if (opts.initFrom) checkMupMatches(opts.initFrom, '-e', mup);
+  let start: StartingPoint;
+  if (resumeStep !== null) {
+    // As llm.c with master weights: the bf16 checkpoint gives only the config; the
+    // weights are the state file's fp32 master copy, which makes resume bit-exact.
+    const config = readCheckpointHeader(join(dir, checkpointFileName(resumeStep))).config;
+    const statePath = join(dir, stateFileName(resumeStep));
+    const resumeState = readOptimizerState(statePath, numParameters(config));
+    if (!resumeState.masterWeights) {
+      throw new InputError(`${statePath}: no fp32 master weights; cannot resume exactly`);
+    }
+    const params = resumeState.masterWeights;
+    start = { config, params, weightInit: 'intermediate checkpoint', resumeState, resumeStep };
+  } else if (opts.initFrom) {
+    const ckpt = readCheckpoint(opts.initFrom);
+    start = {
+      config: ckpt.config,
+      params: ckpt.params,
+      weightInit: opts.initFrom,
+      resumeState: null,
+      resumeStep: null,
+    };
+  } else {
+    const config = gpt2Config({ depth: opts.depth, channels: opts.channels, heads: opts.heads });
+    const seed = opts.seed ?? 42;
+    const params = mup ? initParametersMup(config, mup, seed) : initParametersLlmc(config, seed);
+    const scheme = mup ? `${opts.init}+muP` : opts.init; // the base width has its own row
+    const weightInit = `random (${scheme}, d${opts.depth} c${opts.channels} h${opts.heads}, seed ${seed})`;
+    start = { config, params, weightInit, resumeState: null, resumeStep: null };
+  }
+  if (opts.seqLen > start.config.maxSeqLen) {
+    throw new InputError(
+      `-t: found ${opts.seqLen}, expected at most the model's maxT ${start.config.maxSeqLen}`,
+    );
+  }
+  return start;
+}
+
+/** The data a run reads: -id (or -iv with -of), -iv when it exists, -h's HellaSwag file. */
+function openData(opts: TrainOptions, config: GPT2Config, io: TrainIO) {
+  const B = opts.batchSize;
+  const T = opts.seqLen;
+  const trainLoader = new DataLoader(opts.overfitSingleBatch ? opts.valPattern : opts.trainPattern, B, T, {
+    shuffle: !opts.overfitSingleBatch,
+    flag: opts.overfitSingleBatch ? '-iv' : '-id',
+    vocabSize: config.vocabSize,
+  });
+  let valLoader: DataLoader | null = null;
+  try {
+    valLoader = new DataLoader(opts.valPattern, B, T, {
+      shuffle: false,
+      flag: '-iv',
+      vocabSize: config.vocabSize,
+    });
+  } catch (err) {
+    if (!(err instanceof InputError) || !/no file matches/.test(err.message)) throw err;
+    io.warn(`val data not found at ${opts.valPattern}, skipping validation`);
+  }
+  const valBatches = valLoader ? valBatchCount(valLoader, opts.valMaxSteps) : 0;
+  let hellaswag: HellaSwagExample[] | null = null;
+  if (opts.hellaswag) {
+    if (existsSync(opts.hellaswagPath)) hellaswag = readHellaSwag(opts.hellaswagPath).examples;
+    else io.log(`HellaSwag eval not found at ${opts.hellaswagPath}, skipping`);
+  }
+  return { trainLoader, valLoader, valBatches, hellaswag };
 }
 
 /** run.json's record of the parametrisation: SP, or muP with its multipliers. */
