@@ -121,6 +121,16 @@ Examples:
 Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
   );
 
+  registerServe(program, io, running);
+  registerAddStudent(program, io);
+  registerAddToken(program, io);
+  registerSubmit(program, io);
+  registerWorker(program, io);
+  return program;
+}
+
+/** `serve`: the web server and its local workers. */
+function registerServe(program: Command, io: LeaderboardIO, running: { stop?: () => Promise<void> }): void {
   program
     .command('serve')
     .summary('run the web server (and local workers)')
@@ -205,7 +215,10 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         process.on('SIGTERM', stop);
       });
     });
+}
 
+/** `add-student NAME`: a student and their token. */
+function registerAddStudent(program: Command, io: LeaderboardIO): void {
   program
     .command('add-student')
     .summary('add a student; prints their token (last line; it is shown only once)')
@@ -221,7 +234,10 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         store.db.close();
       }
     });
+}
 
+/** `add-token NAME --role admin|worker`: a TA's or an evaluation machine's token. */
+function registerAddToken(program: Command, io: LeaderboardIO): void {
   program
     .command('add-token')
     .summary('a token for a TA (admin) or an evaluation machine (worker); printed last')
@@ -240,7 +256,10 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         store.db.close();
       }
     });
+}
 
+/** `submit`: upload a checkpoint (and with --wait, its score). */
+function registerSubmit(program: Command, io: LeaderboardIO): void {
   program
     .command('submit')
     .summary('upload a checkpoint to a leaderboard server')
@@ -284,7 +303,10 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         }
       },
     );
+}
 
+/** `worker`: evaluate queued submissions, on the server's machine (--db) or another (--server). */
+function registerWorker(program: Command, io: LeaderboardIO): void {
   program
     .command('worker')
     .summary('evaluate queued submissions (local: --db; remote: --server and --token)')
@@ -351,7 +373,6 @@ Exit codes: 0 ok, 2 bad usage or input, 1 internal error.`,
         }
       },
     );
-  return program;
 }
 
 /** Runs `course-leaderboard` with `argv` (after the command name); resolves with the exit code. */
