@@ -314,58 +314,42 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
   });
   const signals = watchStopSignals();
 
-  const runJson = {
-    config: { ...opts, ignoredFlags: opts.ignoredFlags.map((f) => f.flag) },
-    model: config,
-    numParameters: N,
-    backend: backend.name,
-    backendReason: backend.reason,
-    /** The parametrisation (the forward depends on it; llm.c's checkpoint does not record it). */
-    parametrisation: mupRecord(config, mup),
-    gradAccum,
-    trainSteps,
-    peakFlops: peak,
-    /** The handout's cost analysis: the probe's projection (after step 19) and the actual spend. */
-    cost: {
-      ratePerHour: opts.rateUsdPerHour,
-      probe: null as ProbeCost | null,
-      projectedUsd: null as number | null,
-      actualUsd: 0,
-      wallSeconds: 0,
-      /** Where actualUsd went: training steps (what the projection prices), evaluation, start-up, checkpoints, other. */
-      breakdown: null as CostBreakdown | null,
+  const record = new RunRecord(
+    dir,
+    opts.rateUsdPerHour,
+    wallSeconds,
+    (status, wall, note) => finishRun(ledger, runId, { wallSeconds: wall, status, note }),
+    {
+      config: { ...opts, ignoredFlags: opts.ignoredFlags.map((f) => f.flag) },
+      model: config,
+      numParameters: N,
+      backend: backend.name,
+      backendReason: backend.reason,
+      /** The parametrisation (the forward depends on it; llm.c's checkpoint does not record it). */
+      parametrisation: mupRecord(config, mup),
+      gradAccum,
+      trainSteps,
+      peakFlops: peak,
+      /** The handout's cost analysis: the probe's projection (after step 19) and the actual spend. */
+      cost: {
+        ratePerHour: opts.rateUsdPerHour,
+        probe: null as ProbeCost | null,
+        projectedUsd: null as number | null,
+        actualUsd: 0,
+        wallSeconds: 0,
+        /** Where actualUsd went: training steps (what the projection prices), evaluation, start-up, checkpoints, other. */
+        breakdown: null as CostBreakdown | null,
+      },
+      status: 'running' as string,
+      versions: { node: process.version, tfjs: tf.version.tfjs, courseware: '0.1.0' },
     },
-    status: 'running' as string,
-    versions: { node: process.version, tfjs: tf.version.tfjs, courseware: '0.1.0' },
-  };
-  /** Wall time by phase (the rest of the wall time is "other"); start-up ends when the loop begins. */
-  const phaseSeconds = { trainingSteps: 0, evaluation: 0, startup: 0, checkpoints: 0 };
+  );
+  const { phaseSeconds } = record;
   const since = (t0: number) => (performance.now() - t0) / 1000;
-  /** run.json with the spend so far (also every WRITE_INTERVAL_MS during training). */
-  let runJsonWrittenMs = 0;
-  const saveRunJson = (wall = wallSeconds()) => {
-    runJson.cost.wallSeconds = wall;
-    runJson.cost.actualUsd = (wall / 3600) * opts.rateUsdPerHour;
-    runJson.cost.breakdown = costBreakdown(phaseSeconds, wall, opts.rateUsdPerHour);
-    writeRunJson(dir, runJson);
-    runJsonWrittenMs = performance.now();
-  };
-
-  /** Records how the run ended, in the ledger and run.json, once. */
-  let ended = false;
-  const finish = (status: Exclude<RunStatus, 'running'>, note?: string): number => {
-    const wall = wallSeconds();
-    if (ended) return wall;
-    ended = true;
-    finishRun(ledger, runId, { wallSeconds: wall, status, note });
-    runJson.status = status;
-    saveRunJson(wall);
-    return wall;
-  };
   // An error that escapes every handler ends the process: record the run first.
   const onUncaught = () => {
     void heartbeat.stop();
-    finish('failed', 'uncaught error');
+    record.finish('failed', 'uncaught error');
   };
   process.on('uncaughtExceptionMonitor', onUncaught);
 
@@ -387,7 +371,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
 
   try {
     phaseSeconds.startup = wallSeconds();
-    saveRunJson();
+    record.save();
     for (; step <= lastStep; step++) {
       const last = step === lastStep;
       await checkSignals();
@@ -483,15 +467,15 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
         tokens_per_s: tokensPerSec,
         cost_usd: spend(),
       });
-      if (performance.now() - runJsonWrittenMs >= WRITE_INTERVAL_MS) saveRunJson();
+      record.saveIfDue();
       phaseSeconds.trainingSteps += since(t0);
 
       if (step === PROBE_LAST_STEP) {
         probe = probeCost(stepMs, { steps: trainSteps, ratePerHour: opts.rateUsdPerHour });
         for (const line of formatProbeCost(probe)) io.log(line);
-        runJson.cost.probe = probe;
-        runJson.cost.projectedUsd = probe.costUsd;
-        saveRunJson();
+        record.json.cost.probe = probe;
+        record.json.cost.projectedUsd = probe.costUsd;
+        record.save();
         setProjection(ledger, runId, probe.costUsd);
         const check = checkProjection(ledger, probe.costUsd, {
           allowOverBudget: opts.allowOverBudget,
@@ -507,7 +491,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
       status = 'interrupted';
       // What was recorded, for the message the bin prints.
       await heartbeat.stop();
-      const wall = finish(status, err.message.replace(/^interrupted by /, ''));
+      const wall = record.finish(status, err.message.replace(/^interrupted by /, ''));
       err.message +=
         `: ${wall.toFixed(1)} s, ${formatUsd((wall / 3600) * opts.rateUsdPerHour)} at ${formatUsd(opts.rateUsdPerHour)}/h` +
         ` recorded in ${opts.ledgerPath} and ${join(dir, 'run.json')} (status interrupted)`;
@@ -517,7 +501,7 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     signals.dispose();
     process.off('uncaughtExceptionMonitor', onUncaught);
     await heartbeat.stop();
-    finish(status);
+    record.finish(status);
     optimizer.dispose();
     model.dispose();
   }
@@ -526,16 +510,79 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
     io.log(
       `total average iteration time: ${(timed.reduce((a, b) => a + b, 0) / timed.length).toFixed(6)} ms`,
     );
-  if (runJson.cost.breakdown) io.log(formatCostBreakdown(runJson.cost.breakdown, runJson.cost.projectedUsd));
+  const { cost } = record.json;
+  if (cost.breakdown) io.log(formatCostBreakdown(cost.breakdown, cost.projectedUsd));
   return {
     outputDir: dir,
     steps: lastStep,
     finalValLoss: finalVal,
     finalHellaswag: finalAcc,
     probe,
-    wallSeconds: runJson.cost.wallSeconds,
-    actualUsd: runJson.cost.actualUsd,
+    wallSeconds: cost.wallSeconds,
+    actualUsd: cost.actualUsd,
   };
+}
+
+/** What run.json holds: the run's settings, its model, its cost so far and how it ended. */
+interface RunJson {
+  cost: {
+    ratePerHour: number;
+    probe: ProbeCost | null;
+    projectedUsd: number | null;
+    actualUsd: number;
+    wallSeconds: number;
+    breakdown: CostBreakdown | null;
+  };
+  status: string;
+  [field: string]: unknown;
+}
+
+/**
+ * A run's record of itself: run.json with the spend so far (written at start, every
+ * WRITE_INTERVAL_MS during training, at the probe and at the end) and, once, how it ended
+ * (run.json's status and the ledger entry, through `endInLedger`).
+ */
+class RunRecord {
+  /** Wall time by phase (the rest of the wall time is "other"); start-up ends when the loop begins. */
+  readonly phaseSeconds = { trainingSteps: 0, evaluation: 0, startup: 0, checkpoints: 0 };
+  private writtenMs = 0;
+  private ended = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly ratePerHour: number,
+    private readonly wallSeconds: () => number,
+    private readonly endInLedger: (
+      status: Exclude<RunStatus, 'running'>,
+      wall: number,
+      note?: string,
+    ) => void,
+    readonly json: RunJson,
+  ) {}
+
+  save(wall = this.wallSeconds()): void {
+    const { cost } = this.json;
+    cost.wallSeconds = wall;
+    cost.actualUsd = (wall / 3600) * this.ratePerHour;
+    cost.breakdown = costBreakdown(this.phaseSeconds, wall, this.ratePerHour);
+    writeRunJson(this.dir, this.json);
+    this.writtenMs = performance.now();
+  }
+
+  saveIfDue(): void {
+    if (performance.now() - this.writtenMs >= WRITE_INTERVAL_MS) this.save();
+  }
+
+  /** Records how the run ended, in the ledger and run.json, once; returns the wall seconds. */
+  finish(status: Exclude<RunStatus, 'running'>, note?: string): number {
+    const wall = this.wallSeconds();
+    if (this.ended) return wall;
+    this.ended = true;
+    this.endInLedger(status, wall, note);
+    this.json.status = status;
+    this.save(wall);
+    return wall;
+  }
 }
 
 /** Where a run starts: its model config and weights, and the optimizer state when it resumes. */
