@@ -20,22 +20,23 @@ import { createMlp } from '../src/nn/mlp.js';
 import { expectClose, gradientsOn } from './helpers/compare-backends.js';
 import {
   expectAllClose,
+  expectGradClose,
   expectSameOnBoth,
+  finiteDifference,
   NATIVE_BUILT,
   nativeKernelStats,
   nativeSuite,
   randomInts,
   setUpNative,
   uniform,
+  type Vec,
 } from './helpers/native.js';
 
 beforeAll(async () => {
   if (NATIVE_BUILT) await setUpNative();
 });
 
-type Vec = Float64Array;
 const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
-const dot = (a: Vec, b: ArrayLike<number>) => a.reduce((s, v, i) => s + v * b[i], 0);
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
@@ -77,34 +78,6 @@ function probXentRef(p: Vec, labels: ArrayLike<number>, K: number, eps: number):
     total -= Math.log(Math.min(Math.max(p[b * K + labels[b]] / sum, eps), 1 - eps));
   }
   return Float64Array.of(total / labels.length);
-}
-
-/** d/d inputs[k] of Σ f(inputs)·weights by central differences in float64. */
-function finiteDifference(
-  f: (inputs: Vec[]) => Vec,
-  inputs: Vec[],
-  weights: ArrayLike<number>,
-  k: number,
-): Vec {
-  const h = 1e-5;
-  const grad = new Float64Array(inputs[k].length);
-  for (let i = 0; i < grad.length; i++) {
-    const saved = inputs[k][i];
-    inputs[k][i] = saved + h;
-    const plus = dot(f(inputs), weights);
-    inputs[k][i] = saved - h;
-    const minus = dot(f(inputs), weights);
-    inputs[k][i] = saved;
-    grad[i] = (plus - minus) / (2 * h);
-  }
-  return grad;
-}
-
-/** A float32 gradient against a float64 one: 1e-4 of the largest entry, plus 1e-4 relative. */
-function expectGradClose(got: ArrayLike<number>, want: Vec, what: string): void {
-  const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  expect(scale, `${what}: the reference gradient is not all zero`).toBeGreaterThan(0);
-  expectAllClose(got, want, { rtol: 1e-4, atol: 1e-4 * scale }, what);
 }
 
 /** The op's value on native and the gradients of Σ value·weights with respect to every input. */

@@ -18,15 +18,15 @@ import { fusedEncoderAttention } from '../src/kernels/native/index.js';
 import {
   expectAllClose,
   expectSameOnBoth,
+  finiteDifference,
   NATIVE_BUILT,
   nativeKernelStats,
   nativeSuite,
   randomTensor,
   setUpNative,
   uniform,
+  type Vec,
 } from './helpers/native.js';
-
-type Vec = Float64Array;
 
 beforeAll(async () => {
   if (NATIVE_BUILT) await setUpNative();
@@ -100,23 +100,6 @@ function encoderAttentionRef(
     }
   }
   return y;
-}
-
-const dot = (a: Vec, w: ArrayLike<number>) => a.reduce((s, v, i) => s + v * w[i], 0);
-
-/** d/dx of Σ f(x)·weights by central differences in float64. */
-function finiteDifference(f: (x: Vec) => Vec, x: Vec, weights: ArrayLike<number>, h = 1e-5): Vec {
-  const grad = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const saved = x[i];
-    x[i] = saved + h;
-    const plus = dot(f(x), weights);
-    x[i] = saved - h;
-    const minus = dot(f(x), weights);
-    x[i] = saved;
-    grad[i] = (plus - minus) / (2 * h);
-  }
-  return grad;
 }
 
 /** The fused op's value and its gradient of Σ value·weights on native. */
@@ -198,7 +181,7 @@ describe.skipIf(!NATIVE_BUILT)(
         const f = (x: Vec) => encoderAttentionRef(x, c.mask, c.shape, keep, rate);
         const want = f(Float64Array.from(qkv));
         expectAllClose(got.y, want, { rtol: 1e-5, atol: 1e-6 }, `${c.what} y`);
-        const grad = finiteDifference(f, Float64Array.from(qkv), weights);
+        const grad = finiteDifference(([x]) => f(x), [Float64Array.from(qkv)], weights, 0);
         const scale = grad.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
         expect(scale).toBeGreaterThan(0);
         expectAllClose(got.dqkv, grad, { rtol: 1e-4, atol: 1e-4 * scale }, `${c.what} dqkv`);

@@ -23,13 +23,16 @@ import { LSTM_GATES, Lstm } from '../src/nn/lstm.js';
 import { expectClose, gradientsOn } from './helpers/compare-backends.js';
 import {
   expectAllClose,
+  expectGradClose,
   expectSameOnBoth,
+  finiteDifference,
   NATIVE_BUILT,
   nativeKernelStats,
   nativeSuite,
   randomInts,
   setUpNative,
   uniform,
+  type Vec,
   valuesOn,
 } from './helpers/native.js';
 
@@ -38,8 +41,6 @@ beforeAll(async () => {
 });
 
 // ----------------------------------------------------------------------------- float64 reference math
-
-type Vec = Float64Array;
 
 /** LayerNorm over rows of C: y = (x − mean)/√(var + eps)·w + b, var biased. */
 function layerNormRef(x: Vec, w: Vec, b: Vec, C: number, eps: number): Vec {
@@ -154,39 +155,6 @@ function causalAttentionRef(qkv: Vec, B: number, T: number, C: number, H: number
     }
   }
   return y;
-}
-
-const dot = (a: Vec, b: ArrayLike<number>) => a.reduce((s, v, i) => s + v * b[i], 0);
-
-/**
- * d/d inputs[k] of Σ f(inputs)·weights, by central differences in float64
- * (step h: truncation error ~h²·f''' ≈ 1e-10, far below float32's 1e-7).
- */
-function finiteDifference(
-  f: (inputs: Vec[]) => Vec,
-  inputs: Vec[],
-  weights: ArrayLike<number>,
-  k: number,
-  h = 1e-5,
-): Vec {
-  const grad = new Float64Array(inputs[k].length);
-  for (let i = 0; i < grad.length; i++) {
-    const saved = inputs[k][i];
-    inputs[k][i] = saved + h;
-    const plus = dot(f(inputs), weights);
-    inputs[k][i] = saved - h;
-    const minus = dot(f(inputs), weights);
-    inputs[k][i] = saved;
-    grad[i] = (plus - minus) / (2 * h);
-  }
-  return grad;
-}
-
-/** Compares a float32 gradient with a float64 one: 1e-4 of the largest entry, plus 1e-4 relative. */
-function expectGradClose(got: ArrayLike<number>, want: Vec, what: string): void {
-  const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  expect(scale, `${what}: the reference gradient is not all zero`).toBeGreaterThan(0);
-  expectAllClose(got, want, { rtol: 1e-4, atol: 1e-4 * scale }, what);
 }
 
 /**

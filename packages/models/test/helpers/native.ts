@@ -8,6 +8,7 @@
  *   expectAllClose(native, cpu, { rtol: 1e-5, atol: 1e-6 });
  */
 import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
 import { selectBackend } from '../../src/backend.js';
 import { loadNativeAddon } from '../../src/kernels/native/index.js';
 
@@ -145,3 +146,38 @@ export function randomInts(n: number, seed: number, lo: number, hi: number): Int
 
 /** Which kernels ran natively (name -> calls) while `fn` ran on the native backend. */
 export { nativeKernelStats } from '../../src/kernels/native/index.js';
+
+export type Vec = Float64Array;
+
+const dot = (a: Vec, b: ArrayLike<number>) => a.reduce((s, v, i) => s + v * b[i], 0);
+
+/**
+ * d/d inputs[k] of Σ f(inputs)·weights, by central differences in float64
+ * (step h: truncation error ~h²·f''' ≈ 1e-10, far below float32's 1e-7).
+ */
+export function finiteDifference(
+  f: (inputs: Vec[]) => Vec,
+  inputs: Vec[],
+  weights: ArrayLike<number>,
+  k: number,
+  h = 1e-5,
+): Vec {
+  const grad = new Float64Array(inputs[k].length);
+  for (let i = 0; i < grad.length; i++) {
+    const saved = inputs[k][i];
+    inputs[k][i] = saved + h;
+    const plus = dot(f(inputs), weights);
+    inputs[k][i] = saved - h;
+    const minus = dot(f(inputs), weights);
+    inputs[k][i] = saved;
+    grad[i] = (plus - minus) / (2 * h);
+  }
+  return grad;
+}
+
+/** A float32 gradient against a float64 one: 1e-4 of the largest entry, plus 1e-4 relative. */
+export function expectGradClose(got: ArrayLike<number>, want: Vec, what: string): void {
+  const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  expect(scale, `${what}: the reference gradient is not all zero`).toBeGreaterThan(0);
+  expectAllClose(got, want, { rtol: 1e-4, atol: 1e-4 * scale }, what);
+}
