@@ -316,7 +316,6 @@ export async function runOneRemoteJob(
     // The server went away mid-download: nothing to report; the job is claimed again after its lease.
     if (err instanceof ServerApiError && err.retryable) throw err;
     if (err instanceof WorkerStopped || opts.signal?.aborted) {
-      rmSync(checkpoint, { force: true });
       const reply = await api(opts, `/api/worker/jobs/${job.job_id}/release`, {
         method: 'POST',
         body: JSON.stringify({ lease: job.lease_id }),

@@ -316,7 +316,6 @@ export async function train(opts: TrainOptions, io: TrainIO = defaultIO): Promis
 
   const record = new RunRecord(
     dir,
-    opts.rateUsdPerHour,
     wallSeconds,
     (status, wall, note) => finishRun(ledger, runId, { wallSeconds: wall, status, note }),
     {
@@ -550,7 +549,6 @@ class RunRecord {
 
   constructor(
     private readonly dir: string,
-    private readonly ratePerHour: number,
     private readonly wallSeconds: () => number,
     private readonly endInLedger: (
       status: Exclude<RunStatus, 'running'>,
@@ -563,8 +561,8 @@ class RunRecord {
   save(wall = this.wallSeconds()): void {
     const { cost } = this.json;
     cost.wallSeconds = wall;
-    cost.actualUsd = (wall / 3600) * this.ratePerHour;
-    cost.breakdown = costBreakdown(this.phaseSeconds, wall, this.ratePerHour);
+    cost.actualUsd = (wall / 3600) * cost.ratePerHour;
+    cost.breakdown = costBreakdown(this.phaseSeconds, wall, cost.ratePerHour);
     writeRunJson(this.dir, this.json);
     this.writtenMs = performance.now();
   }
