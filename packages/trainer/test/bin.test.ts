@@ -4,7 +4,7 @@
  * a user's mistake. Needs the build (`npm test` builds first); fails, saying so, without it.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,11 +18,16 @@ const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin', '
 const work = mkdtempSync(join(tmpdir(), 'course-bin-'));
 /**
  * Permission checks mean nothing to root: as root, the cases about folders one
- * cannot write run the bin as the unprivileged user "nobody" (uid 65534).
+ * cannot write run the bin through util-linux's setpriv with every capability
+ * dropped (CAP_DAC_OVERRIDE among them). It stays uid 0, so it still reads the
+ * checkout wherever that lies (`mktemp -d` makes folders only their owner may
+ * enter, which rules out switching to the user "nobody"), but the permission
+ * bits now apply to it as to anyone.
  */
 const asRoot = process.getuid?.() === 0;
-const unprivileged = asRoot ? { uid: 65534, gid: 65534 } : {};
-/** A folder the bin (as that user) can read and write, and one it can only read. */
+const SETPRIV = '/usr/bin/setpriv';
+const unprivileged = { dropPrivileges: asRoot };
+/** A folder the bin (without privileges) can read and write, and one it can only read. */
 function folders(): { writable: string; readOnly: string } {
   const writable = mkdtempSync(join(work, 'perm-'));
   chmodSync(work, 0o755);
@@ -36,14 +41,20 @@ function folders(): { writable: string; readOnly: string } {
 /** Runs the bin to completion (asynchronously, so the cases run side by side). */
 function run(
   args: string[],
-  opts: { uid?: number; gid?: number } = {},
+  opts: { dropPrivileges?: boolean } = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
+    const node = [process.execPath, BIN, ...args];
+    if (opts.dropPrivileges && !existsSync(SETPRIV)) {
+      throw new Error(`${SETPRIV}: not found, expected util-linux's setpriv (as root, these cases need it)`);
+    }
+    const [command, ...argv] = opts.dropPrivileges
+      ? [SETPRIV, '--inh-caps=-all', '--bounding-set=-all', '--', ...node]
+      : node;
     // cwd: an empty folder, so llm.c's relative default paths (data/…, log) match nothing of the repo
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(command, argv, {
       cwd: work,
       env: { ...process.env, COURSE_BACKEND: 'cpu' },
-      ...opts,
     });
     let stdout = '';
     let stderr = '';
